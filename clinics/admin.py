@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AccessLog, Clinic, Membership
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    # Clinic staff manage their clinic in the app; Django's admin is for the installation's operators.
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
+admin.site.site_header = "FBSS clinic platform: operators"
+
+
+@admin.register(Clinic)
+class ClinicAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "time_zone", "phone"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "clinic", "role", "is_active"]
+    list_filter = ["clinic", "role", "is_active"]
+    list_select_related = ["user", "clinic"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "clinic", "action", "patient_public_id"]
+    list_filter = ["clinic", "action"]
+    list_select_related = ["user", "clinic"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClinicsConfig(AppConfig):
+    name = "clinics"
+    verbose_name = _("Clinics")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .models import Membership
+        from .panels import Panel, register_home_panel
+        from .roles import Role
+
+        def admin_panel(request: Any, membership: Membership) -> dict[str, Any]:
+            return {"staff_count": Membership.objects.filter(clinic=membership.clinic, is_active=True).count()}
+
+        register_home_panel(
+            Panel(
+                key="clinic_admin",
+                template="clinics/panel_admin.html",
+                roles=frozenset({Role.CLINIC_ADMIN}),
+                context=admin_panel,
+                order=10,
+            )
+        )

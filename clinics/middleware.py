@@ -1,0 +1,69 @@
+"""Per-request tenancy and the idle session limit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from .models import Membership
+
+ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
+LAST_SEEN_SESSION_KEY = "last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Log the user out after IDLE_TIMEOUT_SECONDS without a request.
+
+    The session cookie also ends with the browser (SESSION_EXPIRE_AT_BROWSER_CLOSE); this covers
+    a browser left open on a shared front-desk computer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if last_seen is not None and now - float(last_seen) > settings.IDLE_TIMEOUT_SECONDS:
+                logout(request)
+                request.session["idle_logged_out"] = True
+            else:
+                request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class ActiveClinicMiddleware:
+    """Set ``request.membership`` and ``request.clinic`` from the clinic chosen in the header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        request.clinic = None  # type: ignore[attr-defined]
+        if request.user.is_authenticated:
+            memberships = list(
+                Membership.objects.filter(user=request.user, is_active=True)
+                .select_related("clinic", "user")
+                .order_by("clinic__name")
+            )
+            request.memberships = memberships  # type: ignore[attr-defined]
+            if memberships:
+                wanted = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
+                chosen = next((m for m in memberships if m.clinic_id == wanted), memberships[0])
+                request.session[ACTIVE_CLINIC_SESSION_KEY] = chosen.clinic_id
+                request.membership = chosen  # type: ignore[attr-defined]
+                request.clinic = chosen.clinic  # type: ignore[attr-defined]
+                timezone.activate(chosen.clinic.tz)
+        else:
+            request.memberships = []  # type: ignore[attr-defined]
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,113 @@
+import uuid
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .roles import Need, Role, role_can
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Clinic(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("What staff and patients of this clinic read dates and times in, e.g. America/Chicago."),
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinics")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Membership(models.Model):
+    """A user's role at one clinic. A user may belong to several clinics, one role at each."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["clinic__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "clinic"], name="membership_one_role_per_clinic"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.clinic} ({self.get_role_display()})"
+
+    def can(self, need: Need) -> bool:
+        return self.is_active and role_can(self.role, need)
+
+
+class AccessLog(models.Model):
+    """Who looked at which patient's chart (or downloaded a report), when, and in which clinic.
+
+    Holds the patient's public id only, so the log itself carries no patient data.
+    """
+
+    class Action(models.TextChoices):
+        VIEW_CHART = "view_chart", _("Viewed chart")
+        DOWNLOAD = "download", _("Downloaded a file")
+        PRINT = "print", _("Printed")
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="access_logs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_logs")
+    patient_public_id = models.UUIDField(db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.VIEW_CHART)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["clinic", "-at"], name="accesslog_clinic_at")]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.patient_public_id}"
+
+
+class Heartbeat(models.Model):
+    """The last time each background process proved it was alive (beat enqueues, a worker writes)."""
+
+    source = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.at:%Y-%m-%d %H:%M:%S}"

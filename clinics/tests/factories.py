@@ -1,0 +1,51 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from clinics.models import Clinic, Membership
+from clinics.roles import Role
+
+PASSWORD = "correct-horse-battery-1"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    time_zone = "America/Chicago"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    role = Role.PHYSICIAN
+
+
+def member(clinic: Clinic, role: str, username: str | None = None):
+    """A user with ``role`` at ``clinic``."""
+    kwargs = {"username": username} if username else {}
+    user = UserFactory(**kwargs)
+    MembershipFactory(user=user, clinic=clinic, role=role)
+    return user

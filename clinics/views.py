@@ -1,0 +1,90 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors
+from .access import require
+from .forms import LoginForm, SwitchClinicForm
+from .middleware import ACTIVE_CLINIC_SESSION_KEY
+from .panels import panels_for
+from .roles import Need
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers: touches neither the database nor the broker."""
+    return JsonResponse({"status": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["idle_logged_out"] = self.request.session.pop("idle_logged_out", False)
+        return context
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return render(request, "clinics/no_clinic.html", status=403)
+    return render(request, "clinics/home.html", {"panels": panels_for(request, membership)})
+
+
+@login_required
+@require_POST
+def switch_clinic(request: HttpRequest) -> HttpResponse:
+    form = SwitchClinicForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    wanted = next((m for m in request.memberships if m.clinic.public_id == form.cleaned_data["clinic"]), None)  # type: ignore[attr-defined]
+    if wanted is None:
+        messages.error(request, _("You are not a member of that clinic."))
+        return redirect("home")
+    request.session[ACTIVE_CLINIC_SESSION_KEY] = wanted.clinic_id
+    messages.success(request, _("You are now working at %(clinic)s.") % {"clinic": wanted.clinic.name})
+    # Stay on a page that makes sense in the new clinic: anything patient-bound would 404 there.
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}) and "/patients/" not in target:
+        return redirect(target)
+    return redirect("home")
+
+
+@login_required
+def staff(request: HttpRequest) -> HttpResponse:
+    membership = require(request, Need.ADMINISTER)
+    return render(request, "clinics/staff.html", {"staff": selectors.staff_of(membership.clinic)})
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    membership = require(request, Need.ADMINISTER)
+    labels = {m._meta.label: m._meta.verbose_name for m in selectors.audited_models()}
+    model_label = request.GET.get("model")
+    if model_label not in labels:
+        model_label = None
+    entries = selectors.audit_trail_of(membership.clinic, model_label=model_label)
+    return render(
+        request,
+        "clinics/audit.html",
+        {"entries": entries, "labels": sorted(labels.items()), "model_label": model_label},
+    )
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    membership = require(request, Need.ADMINISTER)
+    page = Paginator(selectors.access_log_of(membership.clinic), 50).get_page(request.GET.get("page"))
+    return render(request, "clinics/access_log.html", {"page": page})

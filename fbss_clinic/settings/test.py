@@ -1,0 +1,26 @@
+"""The test suite: PostgreSQL and Redis from the environment (scripts/test.sh starts them)."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import STORAGES
+
+SECRET_KEY = "test-only-not-secret-2b7e151628aed2a6abf7158809cf4f3c"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+DEBUG = False
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="fbss-test-media-"), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Unit tests run tasks in-process; tests about Celery start a real worker against REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("FBSS_CELERY_EAGER", "1") == "1"
+CELERY_TASK_EAGER_PROPAGATES = True
+AXES_FAILURE_LIMIT = 5

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from clinics import views as clinic_views
+
+urlpatterns = [
+    path("healthz", clinic_views.healthz, name="healthz"),
+    path("accounts/", include("clinics.auth_urls")),
+    path("", include("clinics.urls")),
+    path("patients/", include("patients.urls")),
+    path("plans/", include("treatments.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,96 @@
+"""The patient chart: one page per patient, assembled from parts that the apps contribute.
+
+``patients`` sits below ``treatments``, ``scheduling`` and ``outcomes``, so it cannot import
+them. Each app registers its parts here from its ``AppConfig.ready``:
+
+- a **section** (a card on the chart with its own template and data),
+- a **timeline source** (dated entries merged into the one timeline, newest first),
+- a **header source** (badges and flags at the top: total MME, an active trial, ...).
+
+Every loader receives the patient (already fetched through the access gate) and the request,
+and must run a fixed number of queries whatever the length of the history: use
+``select_related``/``prefetch_related`` and never query inside a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+
+from clinics.roles import Need
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: date | datetime
+    kind: str  # a short machine word: "surgery", "evaluation", "plan", "procedure", ...
+    title: str
+    detail: str = ""
+    url: str = ""
+    # Sorts entries of the same day; datetimes sort by their date first.
+    sort_key: tuple = field(default_factory=tuple)
+
+    @property
+    def day(self) -> date:
+        return self.when.date() if isinstance(self.when, datetime) else self.when
+
+
+@dataclass(frozen=True)
+class HeaderBadge:
+    label: str
+    level: str = "secondary"  # a Bootstrap contextual colour: danger, warning, info, secondary
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    template: str
+    load: Callable[[Any, HttpRequest], dict[str, Any]]
+    need: Need = Need.VIEW_CLINICAL
+    order: int = 100
+
+
+_SECTIONS: dict[str, Section] = {}
+_TIMELINE: dict[str, Callable[[Any, HttpRequest], list[TimelineEntry]]] = {}
+_HEADER: dict[str, Callable[[Any, HttpRequest], list[HeaderBadge]]] = {}
+
+
+def register_section(section: Section) -> None:
+    _SECTIONS[section.key] = section
+
+
+def register_timeline(key: str, source: Callable[[Any, HttpRequest], list[TimelineEntry]]) -> None:
+    _TIMELINE[key] = source
+
+
+def register_header(key: str, source: Callable[[Any, HttpRequest], list[HeaderBadge]]) -> None:
+    _HEADER[key] = source
+
+
+def sections_for(patient: Any, request: HttpRequest) -> list[tuple[Section, dict[str, Any]]]:
+    membership = request.membership  # type: ignore[attr-defined]
+    return [
+        (section, section.load(patient, request))
+        for section in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+        if membership.can(section.need)
+    ]
+
+
+def timeline_for(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for source in _TIMELINE.values():
+        entries.extend(source(patient, request))
+    return sorted(entries, key=lambda e: (e.day, e.sort_key), reverse=True)
+
+
+def header_badges_for(patient: Any, request: HttpRequest) -> list[HeaderBadge]:
+    badges: list[HeaderBadge] = []
+    for source in _HEADER.values():
+        badges.extend(source(patient, request))
+    return badges

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# What `make run` runs: the whole demo on one machine, no services needed.
+#
+# Creates .venv (requirements.txt), migrates, loads the demo data, then runs
+# the web server, a Celery worker and Celery beat until Ctrl-C. With no
+# DATABASE_URL / REDIS_URL the dev settings use SQLite in var/ and Celery's
+# filesystem transport; set both to use PostgreSQL and Redis instead.
+#
+#   PORT=8001 scripts/run-demo.sh
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PORT="${PORT:-8000}"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-fbss_clinic.settings.dev}"
+# Log lines reach var/log/ as they happen, not when a buffer fills.
+export PYTHONUNBUFFERED=1
+LOG_DIR="$REPO_ROOT/var/log"
+
+declare -A PIDS=() # service name -> PID (also its process group: see start)
+stopping=""
+
+stop_all() {
+    [[ -n "$stopping" ]] && return 0
+    stopping=1
+    ((${#PIDS[@]} == 0)) && return 0
+    log "Stopping ${!PIDS[*]}"
+    local name pid
+    # Each service is its own process group (setsid), so this also reaches
+    # runserver's autoreload child and Celery's pool processes.
+    for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    # Celery finishes the task in hand on TERM; give everything 15 s.
+    for _ in $(seq 150); do
+        local alive=""
+        for pid in "${PIDS[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+        [[ -z "$alive" ]] && break
+        sleep 0.1
+    done
+    for name in "${!PIDS[@]}"; do
+        pid="${PIDS[$name]}"
+        if kill -0 -- "-$pid" 2>/dev/null; then
+            warn "$name did not stop in time; killing it"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    log "All demo processes stopped"
+}
+trap 'stop_all' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME COMMAND...: run COMMAND in its own session and process group,
+# output to var/log/NAME.log (truncated each run).
+start() {
+    local name="$1"
+    shift
+    # Without job control, a background child is never a group leader, so
+    # setsid execs in place and $! is the new group's id.
+    setsid "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    PIDS[$name]=$!
+}
+
+# run_logged NAME COMMAND...: run COMMAND to completion, output to
+# var/log/NAME.log; show the end of the log if it fails.
+run_logged() {
+    local name="$1" rc=0
+    shift
+    "$@" >"$LOG_DIR/$name.log" 2>&1 || rc=$?
+    if ((rc != 0)); then
+        tail -n 40 "$LOG_DIR/$name.log" >&2
+        die "$name failed (exit $rc); full output in var/log/$name.log"
+    fi
+}
+
+ensure_venv run
+PY="$VENV/bin/python"
+mkdir -p "$LOG_DIR"
+
+if port_in_use "$PORT"; then
+    die "port $PORT on 127.0.0.1 is already in use; run with another, e.g. make run PORT=8001"
+fi
+
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    db_desc="PostgreSQL from DATABASE_URL"
+else
+    db_desc="SQLite, var/db.sqlite3"
+fi
+if [[ -n "${REDIS_URL:-}" ]]; then
+    broker_desc="Redis from REDIS_URL"
+else
+    broker_desc="filesystem transport, var/celery/"
+fi
+
+log "Migrating the database ($db_desc)"
+run_logged migrate "$PY" manage.py migrate --noinput
+log "Loading demo data"
+run_logged seed "$PY" manage.py seed_demo
+
+log "Starting Celery worker, Celery beat and the web server"
+start worker "$VENV/bin/celery" -A fbss_clinic worker -l info
+start beat "$VENV/bin/celery" -A fbss_clinic beat -l info \
+    --scheduler django_celery_beat.schedulers:DatabaseScheduler
+start web "$PY" manage.py runserver "127.0.0.1:$PORT"
+
+# Ready when /healthz answers; give up if a service exits first.
+ready=""
+for _ in $(seq 120); do
+    for name in "${!PIDS[@]}"; do
+        if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
+            tail -n 40 "$LOG_DIR/$name.log" >&2
+            die "$name exited during start-up; full output in var/log/$name.log"
+        fi
+    done
+    if "$PY" -c "import sys, urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" 2>/dev/null; then
+        ready=1
+        break
+    fi
+    sleep 0.5
+done
+[[ -n "$ready" ]] || { tail -n 40 "$LOG_DIR/web.log" >&2; die "web server did not answer within 60 s"; }
+
+cat <<EOF
+
+  FBSS clinic demo is running:  http://127.0.0.1:$PORT/
+
+  Demo logins (from manage.py seed_demo; see README.md for each one's role):
+$(sed 's/^/    /' "$LOG_DIR/seed.log")
+
+  Database:  $db_desc
+  Celery:    worker + beat, $broker_desc
+  E-mail:    written to files in var/mail/
+  Logs:      var/log/web.log, worker.log, beat.log (followed below)
+  Stop:      Ctrl-C
+
+EOF
+
+# Follow the three logs on the console, each line prefixed by its service.
+# tail prints a "==> file <==" header whenever it switches file; awk turns
+# that header into the prefix. Its own process group, like the services.
+# shellcheck disable=SC2016 # "$@" is for the inner bash
+setsid bash -c 'tail -n 0 -F "$@" 2>/dev/null | awk -f "$0"' "$REPO_ROOT/scripts/log-prefix.awk" \
+    "$LOG_DIR/web.log" "$LOG_DIR/worker.log" "$LOG_DIR/beat.log" </dev/null &
+PIDS[logs]=$!
+
+# Run until Ctrl-C (the trap stops everything) or until a service dies.
+while true; do
+    wait -n || true
+    for name in web worker beat; do
+        if ! kill -0 "${PIDS[$name]}" 2>/dev/null; then
+            tail -n 20 "$LOG_DIR/$name.log" >&2
+            die "$name stopped unexpectedly; see var/log/$name.log"
+        fi
+    done
+done
