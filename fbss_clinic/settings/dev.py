@@ -27,3 +27,8 @@ if not REDIS_URL:
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "mail").mkdir(exist_ok=True)
+
+# Serve static files straight from the apps' folders; collectstatic is for production only.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None

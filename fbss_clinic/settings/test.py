@@ -24,3 +24,8 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("FBSS_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 AXES_FAILURE_LIMIT = 5
+
+# Serve static files straight from the apps' folders; collectstatic is for production only.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None
