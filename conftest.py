@@ -23,12 +23,12 @@ ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 
 @pytest.fixture
-def clinic_a(db: None) -> Clinic:
+def clinic_a(db: None) -> Any:
     return ClinicFactory(name="Clinic A", time_zone="America/Chicago")
 
 
 @pytest.fixture
-def clinic_b(db: None) -> Clinic:
+def clinic_b(db: None) -> Any:
     return ClinicFactory(name="Clinic B", time_zone="Europe/Stockholm")
 
 
