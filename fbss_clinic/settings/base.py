@@ -127,9 +127,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: end after FBSS_IDLE_TIMEOUT_SECONDS without a request, and when the browser closes.
+# Sessions end after FBSS_IDLE_TIMEOUT_SECONDS without a request (clinics.middleware, which can
+# tell the person why) and when the browser closes. The stored session outlives the idle limit
+# only so that the sign-in page can say "signed out after inactivity"; it is useless after it.
 IDLE_TIMEOUT_SECONDS = int(os.environ.get("FBSS_IDLE_TIMEOUT_SECONDS", 15 * 60))
-SESSION_COOKIE_AGE = IDLE_TIMEOUT_SECONDS
+SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
