@@ -24,12 +24,12 @@ ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 @pytest.fixture
 def clinic_a(db: None) -> Any:
-    return ClinicFactory(name="Clinic A", time_zone="America/Chicago")
+    return ClinicFactory.create(name="Clinic A", time_zone="America/Chicago")
 
 
 @pytest.fixture
 def clinic_b(db: None) -> Any:
-    return ClinicFactory(name="Clinic B", time_zone="Europe/Stockholm")
+    return ClinicFactory.create(name="Clinic B", time_zone="Europe/Stockholm")
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def outsider(clinic_b: Clinic) -> Any:
 
 @pytest.fixture
 def patient_a(clinic_a: Clinic, physician_a: Any) -> Any:
-    return PatientFactory(clinic=clinic_a, primary_physician=physician_a)
+    return PatientFactory.create(clinic=clinic_a, primary_physician=physician_a)
 
 
 @pytest.fixture

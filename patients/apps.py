@@ -8,6 +8,7 @@ class PatientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import panels
+        from . import chart_parts, panels
 
         panels.register()
+        chart_parts.register()

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from clinics.roles import Need
 
@@ -33,6 +34,9 @@ class TimelineEntry:
     url: str = ""
     # Sorts entries of the same day; datetimes sort by their date first.
     sort_key: tuple = field(default_factory=tuple)
+    # How to show the date when it is less precise than ``when`` ("2014", "2014-06"): partial
+    # dates sort on their first day but are shown as remembered.
+    when_label: str = ""
 
     @property
     def day(self) -> date:
@@ -44,12 +48,14 @@ class HeaderBadge:
     label: str
     level: str = "secondary"  # a Bootstrap contextual colour: danger, warning, info, secondary
     title: str = ""
+    # "flag" badges sit in the row of flags; "diagnosis" badges in the line of diagnoses.
+    kind: str = "flag"
 
 
 @dataclass(frozen=True)
 class Section:
     key: str
-    title: str
+    title: str | Promise  # a lazy translation is fine: it is rendered per request
     template: str
     load: Callable[[Any, HttpRequest], dict[str, Any]]
     need: Need = Need.VIEW_CLINICAL
@@ -71,6 +77,14 @@ def register_timeline(key: str, source: Callable[[Any, HttpRequest], list[Timeli
 
 def register_header(key: str, source: Callable[[Any, HttpRequest], list[HeaderBadge]]) -> None:
     _HEADER[key] = source
+
+
+def memo(request: HttpRequest, key: str, load: Callable[[], Any]) -> Any:
+    """``load()`` once per request: lets a section, the timeline and the header share one query."""
+    cache: dict[str, Any] = request.__dict__.setdefault("_chart_memo", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def sections_for(patient: Any, request: HttpRequest) -> list[tuple[Section, dict[str, Any]]]:

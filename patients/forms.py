@@ -1,17 +1,37 @@
 from __future__ import annotations
 
+import calendar
+from collections.abc import Sequence
 from typing import Any
 
+from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Clinic
 
-from .models import Patient
-from .selectors import physicians_of
+from . import findings as findings_schema
+from .icd import common_codes, normalize, validate_icd10cm
+from .models import (
+    Complication,
+    Diagnosis,
+    Evaluation,
+    EvaluationKind,
+    FailureCause,
+    Hardware,
+    PainGenerator,
+    Patient,
+    PatientStatus,
+    PriorSurgery,
+)
+from .selectors import clinicians_of, physicians_of
+from .spine import LEVEL_CHOICES
+from .uploads import MAX_FILES_PER_SAVE, MAX_UPLOAD_BYTES, inspect_upload
 
 DEMOGRAPHIC_FIELDS = [
     "given_name", "family_name", "mrn", "date_of_birth", "sex",
@@ -44,6 +64,7 @@ class PatientForm(forms.ModelForm):
         physician_field.queryset = physicians_of(clinic)
         physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         self.helper = FormHelper()
+        self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
                 _("Identity"),
@@ -94,5 +115,261 @@ class PatientForm(forms.ModelForm):
         return data
 
 
+SORTS = {
+    "name": ("search_name", "id"),
+    "-name": ("-search_name", "-id"),
+    "mrn": ("mrn", "id"),
+    "dob": ("date_of_birth", "id"),
+    "-dob": ("-date_of_birth", "id"),
+    "recent": ("-created_at", "-id"),
+    "surgeries": ("-surgery_count", "search_name", "id"),
+}
+
+
 class PatientSearchForm(forms.Form):
+    """What to search for. Posted and kept in the session: names and birth dates are patient data."""
+
     text = forms.CharField(label=_("Name or MRN"), max_length=100, required=False)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+
+    def to_session(self) -> dict[str, str]:
+        dob = self.cleaned_data.get("date_of_birth")
+        return {"text": self.cleaned_data.get("text", ""), "date_of_birth": dob.isoformat() if dob else ""}
+
+
+SORT_CHOICES = [
+    ("name", _("Name (A-Z)")),
+    ("-name", _("Name (Z-A)")),
+    ("mrn", _("MRN")),
+    ("dob", _("Oldest first")),
+    ("-dob", _("Youngest first")),
+    ("recent", _("Recently registered")),
+    ("surgeries", _("Most prior surgeries")),
+]
+
+
+class PatientFilterForm(forms.Form):
+    """Filters and order of the patient list: no patient data, so they may sit in the query string."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *PatientStatus.choices], required=False
+    )
+    physician: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Physician"), queryset=None, required=False, empty_label=_("Any physician")
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, clinic: Clinic, clinical: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        physician_field = self.fields["physician"]
+        assert isinstance(physician_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        physician_field.queryset = physicians_of(clinic)
+        physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
+        if not clinical:
+            sort_field = self.fields["sort"]
+            assert isinstance(sort_field, forms.ChoiceField)  # noqa: S101
+            sort_field.choices = [c for c in SORT_CHOICES if c[0] != "surgeries"]
+
+
+# --- Clinical records --------------------------------------------------------------------------
+
+
+class ClinicalForm(forms.ModelForm):
+    """A ModelForm whose model may refuse values of fields the form does not show.
+
+    ``Model.clean()`` checks the whole record, including fields this form leaves out (the
+    structured findings, the derived sort date); their messages go to the top of the form
+    instead of raising, so a person always sees a message and never an error page.
+    """
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        if hasattr(errors, "error_dict"):
+            remapped: dict[str, list] = {}
+            for field, messages in errors.error_dict.items():
+                key = field if field in self.fields else NON_FIELD_ERRORS
+                remapped.setdefault(key, []).extend(messages)
+            errors = ValidationError(remapped)
+        super()._update_errors(errors)  # type: ignore[misc]
+
+
+def _checkboxes(choices: Any, label: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
+
+
+MONTHS = [("", "—"), *((str(n), calendar.month_name[n]) for n in range(1, 13))]
+
+
+class PriorSurgeryForm(ClinicalForm):
+    date_month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int, empty_value=None, required=False)
+    date_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, required=False)
+    levels = _checkboxes(LEVEL_CHOICES, _("Levels"))
+    hardware = _checkboxes(Hardware.choices, _("Hardware"))
+    complications = _checkboxes(Complication.choices, _("Complications"))
+    failure_causes = _checkboxes(FailureCause.choices, _("Suspected causes of failure"))
+
+    class Meta:
+        model = PriorSurgery
+        fields = [
+            "date_year", "date_month", "date_day", "procedure", "fusion_approach", "levels", "hardware",
+            "surgeon", "facility", "complications", "failure_causes", "notes",
+        ]  # fmt: skip
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+        year = self.fields["date_year"]
+        assert isinstance(year, forms.IntegerField)  # noqa: S101
+        year.min_value = 1900
+        year.widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
+        year.help_text = _("The year alone is enough if that is all the patient remembers.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("When"), Row(Column("date_year"), Column("date_month"), Column("date_day"))),
+            Fieldset(
+                _("Operation"),
+                Row(Column("procedure"), Column("fusion_approach")),
+                InlineCheckboxes("levels"),
+                InlineCheckboxes("hardware"),
+                Row(Column("surgeon"), Column("facility")),
+            ),
+            Fieldset(
+                _("What went wrong"),
+                InlineCheckboxes("complications"),
+                InlineCheckboxes("failure_causes"),
+                "notes",
+            ),
+            Submit("save", _("Save surgery")),
+        )
+
+    def clean_date_year(self) -> Any:
+        year = self.cleaned_data["date_year"]
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError(_("The surgery date cannot be in the future."))
+        return year
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ReportFilesField(forms.FileField):
+    """Zero or more attached reports, each checked by content and size (see ``uploads``)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(uploads) > MAX_FILES_PER_SAVE:
+            raise forms.ValidationError(_("Attach at most %(n)s files at a time.") % {"n": MAX_FILES_PER_SAVE})
+        checked = []
+        errors: list[ValidationError] = []
+        for upload in uploads:
+            try:
+                checked.append(super().clean(upload, initial))
+                inspect_upload(upload)
+            except ValidationError as exc:
+                errors.append(exc)
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
+class EvaluationForm(ClinicalForm):
+    """One evaluation of a fixed kind, with the findings fields of that kind (``findings``)."""
+
+    pain_generators = _checkboxes(PainGenerator.choices, _("Suspected pain generators"))
+    attachments = ReportFilesField(
+        label=_("Attach reports"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG, up to %(mb)s MB each.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = ["performed_on", "ordering_clinician", "reviewing_clinician", "impression", "pain_generators"]
+        widgets = {"performed_on": DateInput(), "impression": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, patient: Patient, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.instance.patient = patient
+        self.instance.kind = kind
+        for name in ("ordering_clinician", "reviewing_clinician"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            field.queryset = clinicians_of(patient.clinic)
+            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
+        extra = findings_schema.form_fields(kind)
+        self.fields.update(extra)
+        if self.instance.pk and not self.is_bound:
+            self.initial.update(findings_schema.initial_from(kind, self.instance.findings))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("performed_on"), Column("ordering_clinician"), Column("reviewing_clinician")),
+            Fieldset(
+                _("Findings: %(kind)s") % {"kind": EvaluationKind(kind).label},
+                *self._findings_layout(kind, list(extra)),
+                css_id="findings",
+            ),
+            "impression",
+            InlineCheckboxes("pain_generators"),
+            Field("attachments", accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"),
+            Submit("save", _("Save evaluation")),
+        )
+
+    @staticmethod
+    def _findings_layout(kind: str, names: Sequence[str]) -> list[Any]:
+        if kind in (EvaluationKind.EMG, EvaluationKind.BLOOD):
+            width = 3
+            return [Row(*(Column(n) for n in names[i : i + width])) for i in range(0, len(names), width)]
+        if kind in findings_schema.IMAGING:
+            return [InlineCheckboxes(n) if n != "f_with_contrast" else n for n in names]
+        return [Div(*names)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        found, errors = findings_schema.from_form(self.kind, data)
+        for field, message in errors.items():
+            self.add_error(field, message)
+        self.instance.findings = found
+        return data
+
+
+class DiagnosisForm(ClinicalForm):
+    code = forms.CharField(
+        label=_("ICD-10-CM code"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"list": "icd-common", "autocomplete": "off", "placeholder": "M96.1"}),
+        help_text=_("Any billable ICD-10-CM code; the usual ones for a failed back are offered first."),
+    )
+
+    class Meta:
+        model = Diagnosis
+        fields = ["code", "is_primary", "diagnosed_on", "resolved_on", "notes"]
+        widgets = {
+            "diagnosed_on": DateInput(),
+            "resolved_on": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.patient = patient
+        options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, t) for c, t in common_codes()))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("code"), Column("diagnosed_on"), Column("resolved_on")),
+            HTML(f'<datalist id="icd-common">{options}</datalist>'),
+            "is_primary",
+            "notes",
+            Submit("save", _("Save diagnosis")),
+        )
+
+    def clean_code(self) -> str:
+        code = normalize(self.cleaned_data["code"])
+        validate_icd10cm(code)
+        return code

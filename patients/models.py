@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 import uuid
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -84,7 +87,8 @@ class Patient(models.Model):
     )
     given_name = models.CharField(_("given name"), max_length=100, validators=[no_markup])
     family_name = models.CharField(_("family name"), max_length=100, validators=[no_markup])
-    # Folded (lower-case, unaccented) "given family" for case- and accent-insensitive search on any database.
+    # Folded (lower-case, unaccented) "family given": case- and accent-insensitive search and sorting
+    # by name on any database (Á sorts with A, not after Z).
     search_name = models.CharField(max_length=201, editable=False, db_index=True)
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -165,7 +169,7 @@ class Patient(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.search_name = fold(f"{self.given_name} {self.family_name}")
+        self.search_name = fold(f"{self.family_name} {self.given_name}")
         super().save(*args, **kwargs)
 
     @property
@@ -191,3 +195,466 @@ class Patient(models.Model):
     @property
     def is_smoker(self) -> bool:
         return self.smoking_status == SmokingStatus.CURRENT
+
+
+# --- The history of the failed back: prior surgeries, evaluations, diagnoses -------------------
+# Choices follow ../shared/CLINICAL.md ("Causes the record must be able to express", "Evaluation
+# battery") and issue 3. Multi-selects are JSON lists of choice values (PostgreSQL in production,
+# SQLite in the demo), checked against their choices in ``clean()``.
+
+
+class Procedure(models.TextChoices):
+    DISCECTOMY = "discectomy", _("Discectomy")
+    MICRODISCECTOMY = "microdiscectomy", _("Microdiscectomy")
+    LAMINECTOMY = "laminectomy", _("Laminectomy")
+    LAMINOTOMY = "laminotomy", _("Laminotomy")
+    FORAMINOTOMY = "foraminotomy", _("Foraminotomy")
+    DECOMPRESSION = "decompression", _("Decompression")
+    FUSION = "fusion", _("Fusion")
+    DISC_REPLACEMENT = "disc_replacement", _("Disc replacement")
+    REVISION = "revision", _("Revision")
+    OTHER = "other", _("Other")
+
+
+class FusionApproach(models.TextChoices):
+    POSTEROLATERAL = "posterolateral", _("Posterolateral")
+    TLIF = "tlif", _("TLIF (transforaminal)")
+    PLIF = "plif", _("PLIF (posterior)")
+    ALIF = "alif", _("ALIF (anterior)")
+    XLIF = "xlif", _("XLIF (lateral)")
+    OTHER = "other", _("Other")
+
+
+class Hardware(models.TextChoices):
+    NONE = "none", _("None")
+    PEDICLE_SCREWS_RODS = "pedicle_screws_rods", _("Pedicle screws and rods")
+    CAGE = "cage", _("Interbody cage")
+    PLATE = "plate", _("Plate")
+    OTHER = "other", _("Other")
+
+
+class Complication(models.TextChoices):
+    """Surgical complications named in CLINICAL.md."""
+
+    NERVE_ROOT_INJURY = "nerve_root_injury", _("Nerve root injury")
+    INSTABILITY = "instability", _("Instability")
+    HARDWARE_FAILURE = "hardware_failure", _("Hardware failure (loose or broken screws/rods)")
+    PSEUDARTHROSIS = "pseudarthrosis", _("Failed fusion (pseudarthrosis)")
+
+
+class FailureCause(models.TextChoices):
+    """Suspected causes of a failed back (CLINICAL.md, "Causes the record must be able to express")."""
+
+    WRONG_DIAGNOSIS = "wrong_diagnosis", _("Wrong or incomplete diagnosis")
+    WRONG_LEVEL = "wrong_level", _("Surgery at the wrong level")
+    UNTREATED_PATHOLOGY = "untreated_pathology", _("Pathology left untreated")
+    NERVE_ROOT_INJURY = "nerve_root_injury", _("Nerve root injury")
+    INSTABILITY = "instability", _("Instability")
+    HARDWARE_FAILURE = "hardware_failure", _("Hardware failure")
+    PSEUDARTHROSIS = "pseudarthrosis", _("Failed fusion (pseudarthrosis)")
+    REHERNIATION = "reherniation", _("Re-herniation")
+    RECURRENT_STENOSIS = "recurrent_stenosis", _("Recurrent stenosis")
+    EPIDURAL_FIBROSIS = "epidural_fibrosis", _("Epidural fibrosis")
+    ADJACENT_SEGMENT = "adjacent_segment", _("Adjacent segment disease")
+    NEUROPATHIC_PAIN = "neuropathic_pain", _("Persistent neuropathic pain (radiculopathy)")
+    CENTRAL_SENSITISATION = "central_sensitisation", _("Central sensitisation")
+    FACET_PAIN = "facet_pain", _("Facet joint pain")
+    SACROILIAC_PAIN = "sacroiliac_pain", _("Sacroiliac joint pain")
+    DEPRESSION = "depression", _("Depression")
+    ANXIETY = "anxiety", _("Anxiety")
+    EXPECTATIONS = "expectations", _("Unrealistic expectations")
+    OPIOID_DEPENDENCE = "opioid_dependence", _("Opioid dependence")
+    SMOKING = "smoking", _("Smoking")
+    OBESITY = "obesity", _("Obesity")
+    DECONDITIONING = "deconditioning", _("Deconditioning")
+    COMPLEX_SURGERY = "complex_surgery", _("Complex surgery (fusion)")
+    MULTIPLE_SURGERIES = "multiple_surgeries", _("Multiple prior surgeries")
+
+
+class PainGenerator(models.TextChoices):
+    DISC = "disc", _("Disc")
+    NERVE_ROOT = "nerve_root", _("Nerve root")
+    EPIDURAL_FIBROSIS = "epidural_fibrosis", _("Epidural fibrosis")
+    STENOSIS = "stenosis", _("Stenosis")
+    FACET_JOINT = "facet_joint", _("Facet joint")
+    SACROILIAC_JOINT = "sacroiliac_joint", _("Sacroiliac joint")
+    PSEUDARTHROSIS = "pseudarthrosis", _("Pseudarthrosis")
+    HARDWARE = "hardware", _("Hardware")
+    ADJACENT_SEGMENT = "adjacent_segment", _("Adjacent segment")
+    INSTABILITY = "instability", _("Instability")
+    MYOFASCIAL = "myofascial", _("Myofascial")
+    CENTRAL_SENSITISATION = "central_sensitisation", _("Central sensitisation")
+    PSYCHOLOGICAL = "psychological", _("Psychological factors")
+
+
+class EvaluationKind(models.TextChoices):
+    MRI = "mri", _("MRI")
+    CT = "ct", _("CT")
+    XRAY = "xray", _("X-ray")
+    FLEXION_EXTENSION = "flexion_extension", _("Flexion-extension X-ray")
+    EMG = "emg", _("EMG / nerve conduction")
+    BONE_SCAN = "bone_scan", _("Bone scan")
+    DEXA = "dexa", _("DEXA (bone density)")
+    BLOOD = "blood", _("Blood test")
+    PSYCH = "psych", _("Psychological screening")
+    EXAM = "exam", _("Physical and functional examination")
+
+
+TEXT_MAX = 4000  # free-text notes and impressions: a long report paragraph, not a whole report
+
+
+def _labels(values: object, choices: type[models.TextChoices]) -> list[str]:
+    names = dict(choices.choices)
+    return [str(names.get(v, v)) for v in values] if isinstance(values, list) else []
+
+
+def _check_choices(value: object, choices: type[models.TextChoices], field: str, errors: dict[str, list]) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.setdefault(field, []).append(_("Choose from the list."))
+        return
+    unknown = sorted(set(value) - set(choices.values))
+    if unknown:
+        errors.setdefault(field, []).append(_("Choose from the list."))
+
+
+def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: dict[str, list]) -> None:
+    if day > timezone.localdate():
+        errors.setdefault(field, []).append(_("The date cannot be in the future."))
+    elif patient is not None and patient.date_of_birth and day < patient.date_of_birth:
+        errors.setdefault(field, []).append(_("The date cannot be before the patient's date of birth."))
+
+
+class PriorSurgery(models.Model):
+    """A spine operation the patient had before coming to the clinic.
+
+    The date may be partial (CLINICAL.md: patients often remember only the year): ``date_year``
+    is required, ``date_month`` and ``date_day`` optional, in that order. ``sort_date`` is the
+    earliest day the partial date allows, kept for ordering and the timeline.
+    """
+
+    clinic_field = "patient__clinic"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prior_surgeries")
+    date_year = models.PositiveSmallIntegerField(_("year"))
+    date_month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    date_day = models.PositiveSmallIntegerField(_("day"), null=True, blank=True)
+    sort_date = models.DateField(editable=False)
+    procedure = models.CharField(_("procedure"), max_length=20, choices=Procedure.choices)
+    fusion_approach = models.CharField(_("fusion approach"), max_length=20, choices=FusionApproach.choices, blank=True)
+    levels = models.JSONField(_("levels"), default=list, blank=True)
+    hardware = models.JSONField(_("hardware"), default=list, blank=True)
+    surgeon = models.CharField(_("surgeon"), max_length=120, blank=True, validators=[no_markup])
+    facility = models.CharField(_("facility"), max_length=120, blank=True, validators=[no_markup])
+    complications = models.JSONField(_("complications"), default=list, blank=True)
+    failure_causes = models.JSONField(_("suspected causes of failure"), default=list, blank=True)
+    notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["sort_date", "updated_at"])
+
+    class Meta:
+        ordering = ["-sort_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_month__isnull=True) | models.Q(date_month__gte=1, date_month__lte=12),
+                name="surgery_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_day__isnull=True)
+                | models.Q(date_month__isnull=False, date_day__gte=1, date_day__lte=31),
+                name="surgery_day_needs_month",
+            ),
+            models.CheckConstraint(condition=models.Q(procedure__in=Procedure.values), name="surgery_procedure_valid"),
+        ]
+        verbose_name = _("prior surgery")
+        verbose_name_plural = _("prior surgeries")
+
+    def __str__(self) -> str:
+        return f"{self.get_procedure_display()} {self.date_label}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        bounds = self._partial_bounds()
+        if bounds is not None:
+            self.sort_date = bounds[0]
+        super().save(*args, **kwargs)
+
+    @property
+    def date_label(self) -> str:
+        """ "2014", "2014-06" or "2014-06-03": as precise as what the patient remembers."""
+        if self.date_month is None:
+            return f"{self.date_year}"
+        if self.date_day is None:
+            return f"{self.date_year}-{self.date_month:02d}"
+        return f"{self.date_year}-{self.date_month:02d}-{self.date_day:02d}"
+
+    @property
+    def hardware_labels(self) -> list[str]:
+        return _labels(self.hardware, Hardware)
+
+    @property
+    def complication_labels(self) -> list[str]:
+        return _labels(self.complications, Complication)
+
+    @property
+    def failure_cause_labels(self) -> list[str]:
+        return _labels(self.failure_causes, FailureCause)
+
+    @property
+    def is_partial_date(self) -> bool:
+        return self.date_day is None
+
+    @property
+    def levels_label(self) -> str:
+        from .spine import span
+
+        try:
+            return span(self.levels)
+        except Exception:  # noqa: BLE001 - a stored oddity must not break the chart
+            return ", ".join(map(str, self.levels))
+
+    def _partial_bounds(self) -> tuple[date, date] | None:
+        """The first and last day the partial date allows, or None if it is not a real date."""
+        import calendar
+
+        year, month, day = self.date_year, self.date_month, self.date_day
+        if not year or not 1 <= year <= 9999:
+            return None
+        try:
+            if month is None:
+                return date(year, 1, 1), date(year, 12, 31)
+            if day is None:
+                return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            return date(year, month, day), date(year, month, day)
+        except ValueError:
+            return None
+
+    def clean(self) -> None:
+        from .spine import is_contiguous, ordered
+
+        errors: dict[str, list] = {}
+        if self.date_day is not None and self.date_month is None:
+            errors.setdefault("date_month", []).append(_("Give the month too, or leave the day empty."))
+        bounds = self._partial_bounds()
+        if bounds is None and "date_month" not in errors:
+            errors.setdefault("date_year", []).append(_("This is not a real date."))
+        elif bounds is not None:
+            first, last = bounds
+            patient = self.patient if self.patient_id else None
+            if first > timezone.localdate():
+                errors.setdefault("date_year", []).append(_("The surgery date cannot be in the future."))
+            elif patient is not None and last < patient.date_of_birth:
+                errors.setdefault("date_year", []).append(
+                    _("The surgery date cannot be before the patient's date of birth.")
+                )
+            self.sort_date = first
+
+        levels = self.levels
+        if not isinstance(levels, list) or not all(isinstance(v, str) for v in levels):
+            errors.setdefault("levels", []).append(_("Choose levels from C1 to S1."))
+        else:
+            try:
+                self.levels = ordered(levels)
+            except ValidationError as exc:
+                errors.setdefault("levels", []).extend(exc.messages)
+            else:
+                if self.procedure == Procedure.FUSION:
+                    if len(self.levels) < 2:
+                        errors.setdefault("levels", []).append(
+                            _("A fusion joins at least two adjacent vertebrae: choose two or more levels.")
+                        )
+                    elif not is_contiguous(self.levels):
+                        errors.setdefault("levels", []).append(
+                            _("The levels of a fusion must be adjacent (for example L4 and L5).")
+                        )
+        if self.procedure == Procedure.FUSION and not self.fusion_approach:
+            errors.setdefault("fusion_approach", []).append(_("Choose the approach of the fusion."))
+        if self.procedure != Procedure.FUSION and self.fusion_approach:
+            errors.setdefault("fusion_approach", []).append(_("An approach is recorded for fusions only."))
+
+        _check_choices(self.hardware, Hardware, "hardware", errors)
+        if isinstance(self.hardware, list) and Hardware.NONE in self.hardware and len(self.hardware) > 1:
+            errors.setdefault("hardware", []).append(_("“None” cannot be combined with other hardware."))
+        _check_choices(self.complications, Complication, "complications", errors)
+        _check_choices(self.failure_causes, FailureCause, "failure_causes", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Evaluation(models.Model):
+    """One test or examination of the evaluation battery (CLINICAL.md), with findings per kind.
+
+    ``findings`` is a JSON object whose shape depends on ``kind``; ``patients.findings`` holds
+    the schema, validates it, and turns it into text for the chart.
+    """
+
+    clinic_field = "patient__clinic"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="evaluations")
+    kind = models.CharField(_("kind"), max_length=20, choices=EvaluationKind.choices)
+    performed_on = models.DateField(_("date"))
+    ordering_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ordered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewing_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    findings = models.JSONField(_("findings"), default=dict, blank=True)
+    impression = models.TextField(_("impression"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    pain_generators = models.JSONField(_("suspected pain generators"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-performed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=EvaluationKind.values), name="evaluation_kind_valid"),
+        ]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.performed_on:%Y-%m-%d}"
+
+    @property
+    def pain_generator_labels(self) -> list[str]:
+        return _labels(self.pain_generators, PainGenerator)
+
+    def clean(self) -> None:
+        from .findings import validate_findings
+
+        errors: dict[str, list] = {}
+        if self.performed_on:
+            _check_clinical_day(self.performed_on, self.patient if self.patient_id else None, "performed_on", errors)
+        _check_choices(self.pain_generators, PainGenerator, "pain_generators", errors)
+        if self.kind in EvaluationKind.values:
+            try:
+                self.findings = validate_findings(self.kind, self.findings)
+            except ValidationError as exc:
+                errors.setdefault("findings", []).extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _attachment_path(instance: EvaluationAttachment, filename: str) -> str:
+    # The stored name carries no patient data: a random id and the extension of the real type.
+    return f"evaluations/{instance.public_id}.{instance.extension}"
+
+
+class EvaluationAttachment(models.Model):
+    """A report attached to an evaluation (PDF, JPEG or PNG), kept in private storage.
+
+    Served only by the gated download view; the default storage has no public URL.
+    """
+
+    clinic_field = "evaluation__patient__clinic"
+    CONTENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40, choices=[(k, k) for k in CONTENT_TYPES])
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attached report")
+        verbose_name_plural = _("attached reports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return self.CONTENT_TYPES.get(self.content_type, "bin")
+
+
+class Diagnosis(models.Model):
+    """An ICD-10-CM diagnosis of the patient (codes checked offline against the CDC tables)."""
+
+    clinic_field = "patient__clinic"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diagnoses")
+    code = models.CharField(_("ICD-10-CM code"), max_length=10)
+    description = models.CharField(_("description"), max_length=300, editable=False)
+    is_primary = models.BooleanField(_("primary diagnosis"), default=False)
+    diagnosed_on = models.DateField(_("diagnosed on"), default=timezone.localdate)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-is_primary", "resolved_on", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "code"],
+                name="diagnosis_code_once_per_patient",
+                violation_error_message=_("This diagnosis is already on the patient's record."),
+            ),
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(is_primary=True),
+                name="diagnosis_one_primary",
+                violation_error_message=_("The patient already has a primary diagnosis."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolved_on__isnull=True) | models.Q(resolved_on__gte=models.F("diagnosed_on")),
+                name="diagnosis_resolved_after_diagnosed",
+                violation_error_message=_("A diagnosis cannot be resolved before it was made."),
+            ),
+        ]
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.resolved_on is None
+
+    def clean(self) -> None:
+        from .icd import describe, normalize, validate_icd10cm
+
+        errors: dict[str, list] = {}
+        self.code = normalize(self.code or "")
+        try:
+            validate_icd10cm(self.code)
+        except ValidationError as exc:
+            errors["code"] = exc.messages
+        else:
+            self.description = describe(self.code)
+        patient = self.patient if self.patient_id else None
+        if self.diagnosed_on:
+            _check_clinical_day(self.diagnosed_on, patient, "diagnosed_on", errors)
+        if self.resolved_on:
+            _check_clinical_day(self.resolved_on, patient, "resolved_on", errors)
+            if self.diagnosed_on and self.resolved_on < self.diagnosed_on:
+                errors.setdefault("resolved_on", []).append(_("A diagnosis cannot be resolved before it was made."))
+        if errors:
+            raise ValidationError(errors)

@@ -1,37 +1,96 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from clinics.access import actor, get_patient_for, log_access, require
+from clinics.access import actor, get_for, get_patient_for, log_access, require
 from clinics.forms_util import add_conflict_error, add_service_errors
+from clinics.models import AccessLog
 from clinics.roles import Need
 
 from . import chart, selectors, services
-from .forms import DEMOGRAPHIC_FIELDS, PatientForm, PatientSearchForm
+from .forms import (
+    DEMOGRAPHIC_FIELDS,
+    SORTS,
+    DiagnosisForm,
+    EvaluationForm,
+    PatientFilterForm,
+    PatientForm,
+    PatientSearchForm,
+    PriorSurgeryForm,
+)
+from .models import Diagnosis, Evaluation, EvaluationAttachment, EvaluationKind, Patient, PriorSurgery
 
 SEARCH_SESSION_KEY = "patient_search"
+PAGE_SIZE = 25
 
 
 @login_required
 def patient_list(request: HttpRequest) -> HttpResponse:
-    """Search posts its terms (names are patient data: never in a query string) into the session."""
+    """Search posts its terms (names are patient data: never in a query string) into the session.
+
+    Filters (status, physician), the order and the page are not patient data and go in the
+    query string, so a filtered list can be bookmarked.
+    """
     membership = require(request, Need.VIEW_PATIENT)
+    clinical = membership.can(Need.VIEW_CLINICAL)
     if request.method == "POST":
         form = PatientSearchForm(request.POST)
         if form.is_valid():
-            request.session[SEARCH_SESSION_KEY] = form.cleaned_data
-            return redirect("patients:list")
+            request.session[SEARCH_SESSION_KEY] = {} if "clear" in request.POST else form.to_session()
+            query = request.GET.urlencode()
+            return redirect(reverse("patients:list") + (f"?{query}" if query else ""))
     else:
         form = PatientSearchForm(initial=request.session.get(SEARCH_SESSION_KEY, {}))
     terms = request.session.get(SEARCH_SESSION_KEY, {})
-    qs = selectors.search_patients(membership.clinic, text=terms.get("text", ""))
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "patients/list.html", {"page": page, "form": form})
+    try:
+        dob = date.fromisoformat(terms["date_of_birth"]) if terms.get("date_of_birth") else None
+    except (TypeError, ValueError):
+        dob = None
+    filters = PatientFilterForm(request.GET or None, clinic=membership.clinic, clinical=clinical)
+    chosen: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {}
+    sort = chosen.get("sort") or "name"
+    qs = selectors.search_patients(
+        membership.clinic,
+        text=str(terms.get("text", "")),
+        date_of_birth=dob,
+        status=chosen.get("status") or "",
+        physician=chosen.get("physician"),
+        order_by=SORTS[sort],
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_query = urlencode(
+        {
+            key: value
+            for key, value in {
+                "status": chosen.get("status"),
+                "physician": chosen["physician"].pk if chosen.get("physician") else "",
+                "sort": chosen.get("sort"),
+            }.items()
+            if value
+        }
+    )
+    context = {
+        "page": page,
+        "form": form,
+        "filters": filters,
+        "page_query": page_query,
+        "clinical": clinical,
+        "searching": bool(terms.get("text") or terms.get("date_of_birth")),
+    }
+    return render(request, "patients/list.html", context)
 
 
 @login_required
@@ -72,14 +131,171 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
-    patient = get_patient_for(request, public_id, need=Need.VIEW_PATIENT)
+    patients = Patient.objects.select_related("clinic", "primary_physician")
+    patient = get_for(request, patients, public_id, need=Need.VIEW_PATIENT)
     log_access(request, patient)
     clinical = request.membership.can(Need.VIEW_CLINICAL)  # type: ignore[attr-defined]
+    badges = chart.header_badges_for(patient, request) if clinical else []
     context = {
         "patient": patient,
         "clinical": clinical,
         "sections": chart.sections_for(patient, request),
         "timeline": chart.timeline_for(patient, request) if clinical else [],
-        "badges": chart.header_badges_for(patient, request) if clinical else [],
+        "badges": [b for b in badges if b.kind != "diagnosis"],
+        "diagnosis_badges": [b for b in badges if b.kind == "diagnosis"],
     }
     return render(request, "patients/chart.html", context)
+
+
+# --- Clinical records: one create and one edit view per kind of record ----------------------------
+
+
+def _save_record(request: HttpRequest, form: Any, save: Any, *, fields: list[str], success: str, **extra: Any) -> bool:
+    """Call the service with the form's values; put what it refuses back on the form."""
+    values = {name: form.cleaned_data[name] for name in fields}
+    try:
+        save(by=actor(request), **values, **extra)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    except IntegrityError:
+        add_conflict_error(form)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _render_form(request: HttpRequest, form: Any, patient: Any, title: str, **extra: Any) -> HttpResponse:
+    return render(request, "patients/record_form.html", {"form": form, "patient": patient, "title": title, **extra})
+
+
+def _chart_anchor(patient: Any, anchor: str) -> str:
+    return f"{reverse('patients:chart', args=[patient.public_id])}#{anchor}"
+
+
+SURGERY_FIELDS = list(PriorSurgeryForm.Meta.fields)
+EVALUATION_FIELDS = list(EvaluationForm.Meta.fields)
+DIAGNOSIS_FIELDS = list(DiagnosisForm.Meta.fields)
+
+
+@login_required
+def surgery_create(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
+    form = PriorSurgeryForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.surgery_record, fields=list(SURGERY_FIELDS), success=_("Surgery added."),
+            patient=patient,
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(patient, "section-surgeries"))
+    return _render_form(request, form, patient, _("Add a prior surgery"))
+
+
+@login_required
+def surgery_edit(request: HttpRequest, surgery_id: str) -> HttpResponse:
+    surgery = get_for(request, PriorSurgery.objects.select_related("patient"), surgery_id, need=Need.EDIT_CLINICAL)
+    form = PriorSurgeryForm(request.POST or None, instance=surgery, patient=surgery.patient)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.surgery_update, fields=list(SURGERY_FIELDS), success=_("Surgery saved."),
+            surgery=surgery,
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(surgery.patient, f"surgery-{surgery.public_id}"))
+    return _render_form(request, form, surgery.patient, _("Edit prior surgery"))
+
+
+@login_required
+def evaluation_create(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """Add an evaluation; its kind (``?kind=mri``, not patient data) decides the findings fields."""
+    patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
+    kind = request.GET.get("kind", "")
+    if kind not in EvaluationKind.values:
+        return render(request, "patients/evaluation_kind.html", {"patient": patient, "kinds": EvaluationKind.choices})
+    form = EvaluationForm(request.POST or None, request.FILES or None, patient=patient, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.evaluation_record, fields=list(EVALUATION_FIELDS),
+            success=_("Evaluation added."), patient=patient, kind=kind, findings=form.instance.findings,
+            attachments=form.cleaned_data["attachments"],
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(patient, "section-evaluations"))
+    title = _("Add an evaluation: %(kind)s") % {"kind": EvaluationKind(kind).label}
+    return _render_form(request, form, patient, title)
+
+
+@login_required
+def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    evaluation = get_for(
+        request,
+        Evaluation.objects.select_related("patient").prefetch_related("attachments"),
+        evaluation_id,
+        need=Need.EDIT_CLINICAL,
+    )
+    form = EvaluationForm(
+        request.POST or None, request.FILES or None, instance=evaluation, patient=evaluation.patient,
+        kind=evaluation.kind,
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.evaluation_update, fields=list(EVALUATION_FIELDS),
+            success=_("Evaluation saved."), evaluation=evaluation, findings=form.instance.findings,
+            attachments=form.cleaned_data["attachments"],
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(evaluation.patient, f"evaluation-{evaluation.public_id}"))
+    title = _("Edit evaluation: %(kind)s") % {"kind": evaluation.get_kind_display()}
+    return _render_form(request, form, evaluation.patient, title, attachments=evaluation.attachments.all())
+
+
+@login_required
+def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
+    form = DiagnosisForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.diagnosis_add, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis added."),
+            patient=patient,
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(patient, "section-diagnoses"))
+    return _render_form(request, form, patient, _("Add a diagnosis"))
+
+
+@login_required
+def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
+    diagnosis = get_for(request, Diagnosis.objects.select_related("patient"), diagnosis_id, need=Need.EDIT_CLINICAL)
+    form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_record(
+            request, form, services.diagnosis_update, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis saved."),
+            diagnosis=diagnosis,
+        )  # fmt: skip
+        if saved:
+            return redirect(_chart_anchor(diagnosis.patient, f"diagnosis-{diagnosis.public_id}"))
+    return _render_form(request, form, diagnosis.patient, _("Edit diagnosis"))
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: str) -> FileResponse:
+    """A report, through the gate only, logged; always a download, never rendered inline."""
+    attachment = get_for(
+        request,
+        EvaluationAttachment.objects.select_related("evaluation__patient"),
+        attachment_id,
+        need=Need.VIEW_CLINICAL,
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    log_access(request, attachment.evaluation.patient, AccessLog.Action.DOWNLOAD)
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

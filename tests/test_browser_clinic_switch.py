@@ -11,12 +11,12 @@ from patients.tests.factories import PatientFactory
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_physician_of_two_clinics_sees_each_clinics_patients_only(browser_login, live_server, artifacts_dir) -> None:
-    north = ClinicFactory(name="North", time_zone="America/Chicago")
-    south = ClinicFactory(name="South", time_zone="America/Los_Angeles")
+    north = ClinicFactory.create(name="North", time_zone="America/Chicago")
+    south = ClinicFactory.create(name="South", time_zone="America/Los_Angeles")
     both = member(north, Role.PHYSICIAN, "physician.both")
     Membership.objects.create(user=both, clinic=south, role=Role.PHYSICIAN)
-    PatientFactory(clinic=north, given_name="Nora", family_name="Northwood")
-    PatientFactory(clinic=south, given_name="Sam", family_name="Southgate")
+    PatientFactory.create(clinic=north, given_name="Nora", family_name="Northwood")
+    PatientFactory.create(clinic=south, given_name="Sam", family_name="Southgate")
 
     page = browser_login("physician.both")
     page.get_by_label("Active clinic").select_option(label="North · Physician")

@@ -42,8 +42,8 @@ def test_front_desk_registers_and_edits_demographics(login, frontdesk_a, patient
 def test_a_member_of_two_clinics_sees_only_the_active_clinics_patients(login, clinic_a, clinic_b) -> None:
     both = member(clinic_a, Role.PHYSICIAN, "physician.both")
     Membership.objects.create(user=both, clinic=clinic_b, role=Role.PHYSICIAN)
-    in_a = PatientFactory(clinic=clinic_a, family_name="Aardvark")
-    in_b = PatientFactory(clinic=clinic_b, family_name="Bittern")
+    in_a = PatientFactory.create(clinic=clinic_a, family_name="Aardvark")
+    in_b = PatientFactory.create(clinic=clinic_b, family_name="Bittern")
     client = login(both)
 
     client.post("/clinic/switch/", {"clinic": str(clinic_a.public_id)})
@@ -109,7 +109,7 @@ def test_changes_to_a_patient_are_audited_with_who(login, frontdesk_a, patient_a
 
 def test_clinic_admin_reads_audit_and_access_log_of_own_clinic_only(login, clinic_a, clinic_b, patient_a) -> None:
     admin = member(clinic_a, Role.CLINIC_ADMIN, "admin.a")
-    other_patient = PatientFactory(clinic=clinic_b)
+    other_patient = PatientFactory.create(clinic=clinic_b)
     AccessLog.objects.create(clinic=clinic_b, user=admin, patient_public_id=other_patient.public_id)
     AccessLog.objects.create(clinic=clinic_a, user=admin, patient_public_id=patient_a.public_id)
     client = login(admin)

@@ -159,7 +159,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     # Uploaded reports are private: MEDIA has no URL and is served only through the access gate.
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "clinics.storage.PrivateStorage",
         "OPTIONS": {"location": str(VAR_DIR / "private-media"), "base_url": None},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

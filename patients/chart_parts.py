@@ -1,0 +1,179 @@
+"""The patient chart's own parts: diagnoses, prior surgeries and evaluations (sections), their
+entries on the timeline, and the header flags (risk factors, diagnoses, number of surgeries).
+
+Registered from ``PatientsConfig.ready`` through ``patients.chart`` like any other app's parts.
+Each loader runs a fixed number of queries: one for the rows, one for their whole edit history,
+and the rows are shared between section, timeline and header through ``chart.memo``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from clinics.roles import Need
+
+from . import chart, findings, selectors
+from .icd import M96_1
+from .models import Diagnosis, Evaluation, EvaluationKind, Patient, PriorSurgery
+
+OBESITY_BMI = Decimal("30")  # WHO obesity threshold; obesity is a risk factor for FBSS (CLINICAL.md)
+
+
+def _surgeries(patient: Patient, request: HttpRequest) -> list[PriorSurgery]:
+    return chart.memo(request, f"surgeries:{patient.pk}", lambda: selectors.surgeries_of(patient))
+
+
+def _evaluations(patient: Patient, request: HttpRequest) -> list[Evaluation]:
+    return chart.memo(request, f"evaluations:{patient.pk}", lambda: selectors.evaluations_of(patient))
+
+
+def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
+    return chart.memo(request, f"diagnoses:{patient.pk}", lambda: selectors.diagnoses_of(patient))
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    return bool(request.membership.can(Need.EDIT_CLINICAL))  # type: ignore[attr-defined]
+
+
+# --- Sections -------------------------------------------------------------------------------------
+
+
+def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    rows = _diagnoses(patient, request)
+    history = selectors.history_of(Diagnosis, [d.pk for d in rows])
+    return {"rows": [(d, history.get(d.pk, [])) for d in rows], "can_edit": _can_edit(request)}
+
+
+def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    rows = _surgeries(patient, request)
+    history = selectors.history_of(PriorSurgery, [s.pk for s in rows])
+    return {"rows": [(s, history.get(s.pk, [])) for s in rows], "can_edit": _can_edit(request)}
+
+
+def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    rows = _evaluations(patient, request)
+    history = selectors.history_of(Evaluation, [e.pk for e in rows])
+    return {
+        "rows": [(e, findings.summary(e.kind, e.findings), history.get(e.pk, [])) for e in rows],
+        "can_edit": _can_edit(request),
+        "kinds": EvaluationKind.choices,
+    }
+
+
+# --- Timeline ------------------------------------------------------------------------------------
+
+
+def timeline(patient: Patient, request: HttpRequest) -> list[chart.TimelineEntry]:
+    entries = []
+    for s in _surgeries(patient, request):
+        entries.append(
+            chart.TimelineEntry(
+                when=s.sort_date,
+                when_label=s.date_label,
+                kind="surgery",
+                title=_("Surgery: %(procedure)s") % {"procedure": s.get_procedure_display()},
+                detail=" · ".join(x for x in (s.levels_label, s.get_fusion_approach_display()) if x),
+                url=f"#surgery-{s.public_id}",
+                sort_key=(1, s.pk),
+            )
+        )
+    for e in _evaluations(patient, request):
+        lines = findings.summary(e.kind, e.findings)
+        entries.append(
+            chart.TimelineEntry(
+                when=e.performed_on,
+                kind="evaluation",
+                title=e.get_kind_display(),
+                detail="; ".join(lines[:3]),
+                url=f"#evaluation-{e.public_id}",
+                sort_key=(2, e.pk),
+            )
+        )
+    for d in _diagnoses(patient, request):
+        entries.append(
+            chart.TimelineEntry(
+                when=d.diagnosed_on,
+                kind="diagnosis",
+                title=_("Diagnosis: %(code)s") % {"code": d.code},
+                detail=d.description,
+                url=f"#diagnosis-{d.public_id}",
+                sort_key=(0, d.pk),
+            )
+        )
+    return entries
+
+
+# --- Header --------------------------------------------------------------------------------------
+
+
+def header(patient: Patient, request: HttpRequest) -> list[chart.HeaderBadge]:
+    badges = [
+        chart.HeaderBadge(
+            label=f"{d.code}" + (f" · {_('primary')}" if d.is_primary else ""),
+            level="danger" if d.code == M96_1 else "primary" if d.is_primary else "info",
+            title=d.description,
+            kind="diagnosis",
+        )
+        for d in _diagnoses(patient, request)
+        if d.is_active
+    ]
+    count = len(_surgeries(patient, request))
+    if count:
+        badges.append(
+            chart.HeaderBadge(
+                label=ngettext("%(n)s prior spine surgery", "%(n)s prior spine surgeries", count) % {"n": count},
+                level="warning" if count >= 2 else "secondary",
+                title=_("Multiple prior surgeries are a risk factor for a poor outcome.") if count >= 2 else "",
+            )
+        )
+    if patient.is_smoker:
+        badges.append(chart.HeaderBadge(_("Smoker"), "warning"))
+    bmi = patient.bmi
+    if bmi is not None and bmi >= OBESITY_BMI:
+        badges.append(chart.HeaderBadge(_("BMI %(bmi)s") % {"bmi": bmi}, "warning", _("Obesity (BMI 30 or more)")))
+    if patient.workers_comp_claim:
+        badges.append(chart.HeaderBadge(_("Workers' compensation"), "info"))
+    if patient.opioid_use_at_intake:
+        badges.append(chart.HeaderBadge(_("Opioids at intake"), "warning"))
+    if patient.history_of_depression:
+        badges.append(chart.HeaderBadge(_("History of depression"), "secondary"))
+    if patient.history_of_anxiety:
+        badges.append(chart.HeaderBadge(_("History of anxiety"), "secondary"))
+    return badges
+
+
+def register() -> None:
+    chart.register_section(
+        chart.Section(
+            key="diagnoses",
+            title=gettext_lazy("Diagnoses"),
+            template="patients/section_diagnoses.html",
+            load=load_diagnoses,
+            order=10,
+        )
+    )
+    chart.register_section(
+        chart.Section(
+            key="surgeries",
+            title=gettext_lazy("Prior spine surgeries"),
+            template="patients/section_surgeries.html",
+            load=load_surgeries,
+            order=20,
+        )
+    )
+    chart.register_section(
+        chart.Section(
+            key="evaluations",
+            title=gettext_lazy("Evaluations"),
+            template="patients/section_evaluations.html",
+            load=load_evaluations,
+            order=30,
+        )
+    )
+    chart.register_timeline("patients", timeline)
+    chart.register_header("patients", header)

@@ -1,0 +1,133 @@
+"""The chart: header, timeline, sections with their edit history, at a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from patients import services
+from patients.icd import _icd
+from patients.tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+# With the sections other apps register, the chart stays well under this, whatever the history.
+CHART_MAX_QUERIES = 30
+
+
+def billable_codes(n: int) -> list[str]:
+    codes = [c for c in _icd.get_descendants("M50-M54") if _icd.is_leaf(c) and _icd.is_subcategory(c)]
+    return codes[:n]
+
+
+def fill_history(patient: Any, by: Any, n: int, edits: int) -> None:
+    """``n`` surgeries, evaluations and diagnoses, each edited ``edits`` times."""
+    for i in range(n):
+        surgery = services.surgery_record(
+            patient=patient, by=by, date_year=2000 + i % 20, procedure="fusion", fusion_approach="tlif",
+            levels=["L4", "L5"], hardware=["cage"],
+        )  # fmt: skip
+        evaluation = services.evaluation_record(
+            patient=patient, by=by, kind="mri", performed_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i),
+            findings={"stenosis": ["L4"]}, ordering_clinician=by, reviewing_clinician=by,
+        )  # fmt: skip
+        diagnosis = services.diagnosis_add(patient=patient, by=by, code=billable_codes(n)[i])
+        for e in range(edits):
+            services.surgery_update(surgery=surgery, by=by, surgeon=f"Dr {e}", notes=f"edit {e}")
+            services.evaluation_update(evaluation=evaluation, by=by, impression=f"edit {e}")
+            services.diagnosis_update(diagnosis=diagnosis, by=by, notes=f"edit {e}")
+
+
+def chart_queries(client: Any, patient: Any) -> tuple[int, str]:
+    url = reverse("patients:chart", args=[patient.public_id])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_the_chart_query_count_does_not_grow_with_the_history(
+    login, clinic_a, physician_a, django_assert_max_num_queries
+):
+    client = login(physician_a)
+    small = PatientFactory.create(
+        clinic=clinic_a, primary_physician=physician_a, date_of_birth=datetime.date(1960, 1, 1)
+    )
+    fill_history(small, physician_a, n=1, edits=1)
+    big = PatientFactory.create(clinic=clinic_a, primary_physician=physician_a, date_of_birth=datetime.date(1960, 1, 1))
+    fill_history(big, physician_a, n=55, edits=3)
+
+    small_count, _ = chart_queries(client, small)
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        big_count, html = chart_queries(client, big)
+    assert big_count == small_count
+    assert html.count('data-kind="surgery"') == 55
+    assert html.count('data-kind="evaluation"') == 55
+    assert html.count('data-kind="diagnosis"') == 55
+    assert "History (4 entries)" in html
+
+
+@pytest.fixture
+def charted(patient_a: Any, physician_a: Any, therapist_a: Any) -> Any:
+    patient_a.smoking_status = "current"
+    patient_a.height_cm, patient_a.weight_kg = 170, 95
+    patient_a.workers_comp_claim = True
+    patient_a.opioid_use_at_intake = True
+    patient_a.save()
+    by = physician_a
+    services.surgery_record(patient=patient_a, by=by, date_year=2010, procedure="microdiscectomy", levels=["L5"])
+    fusion = services.surgery_record(
+        patient=patient_a, by=by, date_year=2014, date_month=9, procedure="fusion", fusion_approach="plif",
+        levels=["L4", "L5", "S1"], hardware=["pedicle_screws_rods", "cage"],
+    )  # fmt: skip
+    services.surgery_update(surgery=fusion, by=therapist_a, procedure="fusion", fusion_approach="tlif")
+    services.evaluation_record(
+        patient=patient_a, by=by, kind="emg", performed_on=datetime.date(2023, 5, 2),
+        findings={"radiculopathies": [{"level": "S1", "side": "left", "chronicity": "chronic"}]},
+    )  # fmt: skip
+    services.diagnosis_add(
+        patient=patient_a, by=by, code="M96.1", is_primary=True, diagnosed_on=datetime.date(2023, 5, 3)
+    )
+    services.diagnosis_add(patient=patient_a, by=by, code="G89.4", diagnosed_on=datetime.date(2023, 5, 3),
+                           resolved_on=datetime.date(2024, 1, 1))  # fmt: skip
+    return patient_a
+
+
+def test_the_header_shows_diagnoses_and_risk_flags(login, physician_a, charted):
+    _, html = chart_queries(login(physician_a), charted)
+    header = html[html.index('data-testid="chart-header"') : html.index('data-testid="timeline"')]
+    assert "M96.1 · primary" in header
+    assert "Postlaminectomy syndrome" in header
+    assert "G89.4" not in header  # resolved
+    for flag in ("2 prior spine surgeries", "Smoker", "BMI 32.9", "Workers&#x27; compensation", "Opioids at intake"):
+        assert flag in header, flag
+
+
+def test_the_timeline_lists_everything_newest_first_with_partial_dates_as_remembered(login, physician_a, charted):
+    _, html = chart_queries(login(physician_a), charted)
+    timeline = html[html.index('data-testid="timeline"') :]
+    order = [timeline.index(s) for s in ("2023-05-03", "2023-05-02", "2014-09", "2010")]
+    assert order == sorted(order)
+    assert "Surgery: Fusion" in timeline and "L4-S1" in timeline
+    assert "Radiculopathy S1, left, chronic" in timeline
+
+
+def test_each_record_shows_who_changed_what(login, physician_a, therapist_a, charted):
+    _, html = chart_queries(login(physician_a), charted)
+    section = html[html.index('data-testid="surgeries"') :]
+    assert "History (2 entries)" in section
+    assert therapist_a.get_full_name() in section
+    assert "<del>PLIF (posterior)</del> → TLIF (transforaminal)" in section
+
+
+def test_a_history_entry_shows_a_demoted_primary(login, physician_a, patient_a):
+    services.diagnosis_add(patient=patient_a, by=physician_a, code="M96.1", is_primary=True)
+    services.diagnosis_add(patient=patient_a, by=physician_a, code="G89.4", is_primary=True)
+    _, html = chart_queries(login(physician_a), patient_a)
+    section = html[html.index('data-testid="diagnoses"') :]
+    assert "Primary diagnosis: <del>✓</del> → ✗" in section
