@@ -19,18 +19,26 @@ def test_physician_of_two_clinics_sees_each_clinics_patients_only(browser_login,
     PatientFactory.create(clinic=south, given_name="Sam", family_name="Southgate")
 
     page = browser_login("physician.both")
-    page.get_by_label("Active clinic").select_option(label="North · Physician")
-    page.wait_for_load_state()
-    page.goto(f"{live_server.url}/patients/")
-    table = page.get_by_test_id("patient-table")
-    assert "Northwood" in table.inner_text()
-    assert "Southgate" not in table.inner_text()
 
-    page.get_by_label("Active clinic").select_option(label="South · Physician")
-    page.wait_for_url(f"{live_server.url}/")
-    assert "South" in page.locator("h1").inner_text()
-    page.goto(f"{live_server.url}/patients/")
-    table = page.get_by_test_id("patient-table")
-    assert "Southgate" in table.inner_text()
-    assert "Northwood" not in table.inner_text()
+    def switch_to(label: str) -> None:
+        with page.expect_navigation():
+            page.get_by_label("Active clinic").select_option(label=label)
+        assert label.split(" ·")[0] in page.locator("h1").inner_text()
+
+    def listed_patients() -> str:
+        page.goto(f"{live_server.url}/patients/")
+        return page.get_by_test_id("patient-table").inner_text()
+
+    # The first clinic by name is active after sign-in.
+    assert "North" in page.locator("h1").inner_text()
+    names = listed_patients()
+    assert "Northwood" in names and "Southgate" not in names
+
+    switch_to("South · Physician")
+    names = listed_patients()
+    assert "Southgate" in names and "Northwood" not in names
     page.screenshot(path=str(artifacts_dir / "clinic-switch.png"), full_page=True)
+
+    switch_to("North · Physician")
+    names = listed_patients()
+    assert "Northwood" in names and "Southgate" not in names

@@ -4,7 +4,7 @@ Set DATABASE_URL and REDIS_URL to run the same thing on PostgreSQL and Redis.
 """
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, VAR_DIR, env_list
+from .base import REDIS_URL, STORAGES, VAR_DIR, env_list
 
 DEBUG = True
 SECRET_KEY = "dev-only-not-secret-7c1f0b8e2d9a4f6b8c3e5a1d0f2b4c6e"  # noqa: S105
@@ -32,4 +32,6 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # Serve static files straight from the apps' folders; collectstatic is for production only.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = None
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

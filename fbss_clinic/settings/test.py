@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import STORAGES
@@ -28,4 +29,4 @@ AXES_FAILURE_LIMIT = 5
 # Serve static files straight from the apps' folders; collectstatic is for production only.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = None
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="fbss-test-static-"))

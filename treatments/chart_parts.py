@@ -1,0 +1,266 @@
+"""What treatments contributes to the patient chart (patients.chart) and the home page.
+
+All three chart loaders share one load per request and patient (four queries: plans, goals,
+care team, interventions), so the chart's query count does not grow with the plans' length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from clinics.models import Membership
+from clinics.panels import Panel, register_home_panel
+from clinics.roles import Need, Role
+from patients.chart import HeaderBadge, Section, TimelineEntry, register_header, register_section, register_timeline
+
+from . import kinds, mme, selectors, trials
+from .models import InterventionStatus, Modality, PlanStatus, TreatmentPlan
+
+_CACHE_ATTR = "_treatments_chart"
+
+
+@dataclass
+class ChartData:
+    plans: list[TreatmentPlan]
+    today: date
+    total: mme.Total = field(init=False)
+
+    def __post_init__(self) -> None:
+        for plan in self.plans:
+            for i in plan.interventions.all():
+                i.plan = plan
+        medications = [
+            i
+            for plan in self.plans
+            if plan.is_active
+            for i in plan.interventions.all()
+            if i.modality == Modality.MEDICATION
+        ]
+        self.total = selectors.mme_total(medications, on=self.today)
+
+    @property
+    def active_trials(self) -> list[Any]:
+        return [
+            i
+            for plan in self.plans
+            if plan.is_active
+            for i in plan.interventions.all()
+            if i.modality == Modality.NEUROMODULATION_TRIAL and i.status == InterventionStatus.IN_PROGRESS
+        ]
+
+
+def chart_data(patient: Any, request: HttpRequest) -> ChartData:
+    cache: dict[int, ChartData] = request.__dict__.setdefault(_CACHE_ATTR, {})
+    if patient.pk not in cache:
+        cache[patient.pk] = ChartData(plans=selectors.plans_of_patient(patient), today=timezone.localdate())
+    return cache[patient.pk]
+
+
+def _plan_url(plan: TreatmentPlan) -> str:
+    return reverse("treatments:detail", args=[plan.public_id])
+
+
+# --- section: the plans -------------------------------------------------------------------------
+
+
+def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
+    data = chart_data(patient, request)
+    plans = []
+    for plan in data.plans:
+        rows = []
+        for i in plan.interventions.all():
+            p = kinds.prescription(i)
+            rows.append(
+                {
+                    "i": i,
+                    "summary": kinds.summary(i),
+                    "mme": mme.daily_mme(p) if p else None,
+                    "trial": kinds.trial_outcome(i.values) if i.modality == Modality.NEUROMODULATION_TRIAL else None,
+                }
+            )
+        plans.append({"plan": plan, "rows": rows, "goals": list(plan.goals.all())})
+    membership = request.membership  # type: ignore[attr-defined]
+    return {
+        "plans": plans,
+        "total": data.total,
+        "can_write": membership.can(Need.WRITE_PLAN),
+        "patient_id": patient.public_id,
+    }
+
+
+# --- section: what the front desk books ---------------------------------------------------------
+
+
+def load_schedule(patient: Any, request: HttpRequest) -> dict[str, Any]:
+    """Open plans and the sessions and procedures to book: no medications, results or notes."""
+    data = chart_data(patient, request)
+    plans = []
+    for plan in data.plans:
+        if plan.is_closed:
+            continue
+        items = []
+        for i in plan.interventions.all():
+            if not kinds.kind_of(i.modality).bookable or i.is_ended:
+                continue
+            v = i.values
+            what = ""
+            if i.modality == Modality.PROCEDURE:
+                what = str(dict(kinds.PROCEDURE_TYPES).get(v.get("procedure_type") or "", ""))
+            elif i.modality == Modality.NEUROMODULATION_TRIAL:
+                what = str(dict(kinds.DEVICES).get(v.get("device") or "", ""))
+            elif v.get("sessions_per_week"):
+                what = kinds._sessions(v)
+            elif v.get("sessions"):
+                what = _("%(n)s sessions") % {"n": v["sessions"]}
+            items.append({"modality": i.get_modality_display(), "what": what, "i": i})
+        plans.append({"plan": plan, "items": items})
+    return {"plans": plans}
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+
+def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
+    data = chart_data(patient, request)
+    entries: list[TimelineEntry] = []
+    for plan in data.plans:
+        url = _plan_url(plan)
+        if plan.is_draft:
+            entries.append(
+                TimelineEntry(
+                    timezone.localdate(plan.created_at), "plan", _("Draft plan: %(t)s") % {"t": plan.title}, url=url
+                )
+            )
+            continue
+        entries.append(TimelineEntry(plan.start_date, "plan", _("Plan started: %(t)s") % {"t": plan.title}, url=url))
+        if plan.end_date and plan.is_closed:
+            title = (
+                _("Plan completed: %(t)s") if plan.status == PlanStatus.COMPLETED else _("Plan discontinued: %(t)s")
+            ) % {"t": plan.title}
+            entries.append(TimelineEntry(plan.end_date, "plan", title, detail=plan.discontinued_reason, url=url))
+        for i in plan.interventions.all():
+            entries.extend(_intervention_entries(i, url, data.today))
+    return entries
+
+
+def _intervention_entries(i: Any, url: str, today: date) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    if i.modality == Modality.MEDICATION:
+        if i.start_date and i.status != InterventionStatus.PLANNED:
+            entries.append(TimelineEntry(i.start_date, "medication", _("Medication started"), kinds.summary(i), url))
+        if i.end_date and (i.end_date <= today or i.is_ended):
+            entries.append(TimelineEntry(i.end_date, "medication", _("Medication stopped"), kinds.summary(i), url))
+    elif i.modality == Modality.PROCEDURE and i.start_date:
+        entries.append(
+            TimelineEntry(
+                i.start_date, "procedure", _("Procedure (%(s)s)") % {"s": i.get_status_display()}, kinds.summary(i), url
+            )
+        )
+    elif i.modality == Modality.NEUROMODULATION_TRIAL and i.start_date:
+        entries.append(TimelineEntry(i.start_date, "trial", _("Neuromodulation trial"), kinds.summary(i), url))
+        outcome = kinds.trial_outcome(i.values)
+        if outcome["success"] is not None:
+            entries.append(
+                TimelineEntry(
+                    i.end_date or i.start_date, "trial", _("Trial result"), trial_verdict(outcome), url, sort_key=(1,)
+                )
+            )
+    return entries
+
+
+def trial_verdict(outcome: dict[str, Any]) -> str:
+    verdict = _("success") if outcome["success"] else _("not a success")
+    text = _("%(relief)s%% relief: %(verdict)s by the trial rule") % {"relief": outcome["relief"], "verdict": verdict}
+    decision = dict(kinds.DECISIONS).get(outcome["decision"], "")
+    return f"{text}; {_('decision')}: {decision}" if outcome["decision"] else text
+
+
+# --- header -------------------------------------------------------------------------------------
+
+MME_ADVICE = {
+    mme.Level.NONE: _l("Total MME/day over active opioid prescriptions (CDC 2022 factors)."),
+    mme.Level.REASSESS: _l("50 MME/day or more: reassess benefits and risks, and offer naloxone."),
+    mme.Level.HIGH: _l("90 MME/day or more: avoid or carefully justify; offer naloxone."),
+}
+_LEVEL_COLOUR = {mme.Level.NONE: "info", mme.Level.REASSESS: "warning", mme.Level.HIGH: "danger"}
+
+
+def mme_badges(total: mme.Total) -> list[HeaderBadge]:
+    badges: list[HeaderBadge] = []
+    if total.counted:
+        badges.append(
+            HeaderBadge(
+                _("%(mme)s MME/day") % {"mme": total.display}, _LEVEL_COLOUR[total.level], str(MME_ADVICE[total.level])
+            )
+        )
+    if total.offer_naloxone:
+        badges.append(HeaderBadge(_("Offer naloxone"), _LEVEL_COLOUR[total.level], str(MME_ADVICE[total.level])))
+    if total.not_summed:
+        badges.append(HeaderBadge(_("Buprenorphine (not in the MME total)"), "secondary"))
+    return badges
+
+
+def header(patient: Any, request: HttpRequest) -> list[HeaderBadge]:
+    data = chart_data(patient, request)
+    badges = mme_badges(data.total)
+    for trial in data.active_trials:
+        device = trial.values.get("device")
+        label = _("SCS trial in progress") if device == trials.SCS else _("Pump trial in progress")
+        if trial.start_date:
+            day = (data.today - trial.start_date).days + 1
+            label = _("%(label)s, day %(day)s") % {"label": label, "day": day}
+        badges.append(HeaderBadge(label, "primary"))
+    for plan in data.plans:
+        if plan.review_due(data.today):
+            badges.append(HeaderBadge(_("Plan review due"), "warning", str(plan.review_date)))
+    return badges
+
+
+# --- home panel ---------------------------------------------------------------------------------
+
+
+def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    qs = selectors.plans_due_for_review(membership)
+    return {"plans": list(qs[:20]), "today": timezone.localdate()}
+
+
+def register() -> None:
+    register_section(
+        Section(
+            key="treatment_plans",
+            title=_l("Treatment plans"),  # type: ignore[arg-type]
+            template="treatments/chart_section.html",
+            load=load_section,
+            need=Need.VIEW_CLINICAL,
+            order=40,
+        )
+    )
+    register_section(
+        Section(
+            key="treatment_schedule",
+            title=_l("Treatment sessions to book"),  # type: ignore[arg-type]
+            template="treatments/chart_schedule.html",
+            load=load_schedule,
+            need=Need.BOOK,
+            order=45,
+        )
+    )
+    register_timeline("treatments", timeline)
+    register_header("treatments", header)
+    register_home_panel(
+        Panel(
+            key="plans_due_for_review",
+            template="treatments/panel_review.html",
+            roles=frozenset({Role.PHYSICIAN}),
+            context=_due_for_review,
+            order=15,
+        )
+    )

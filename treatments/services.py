@@ -1,0 +1,193 @@
+"""Writes to treatment plans. Each is atomic, validated with ``full_clean``, and attributed to
+``by`` in the history (django-simple-history), which is where a plan's versions come from.
+
+Permission to call them is decided by the views through ``clinics.access`` and
+``treatments.permissions``; the services guard the plan's own rules (a closed plan is not
+changed, one active plan per patient, care team members belong to the patient's clinic).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinics.models import Membership
+from clinics.roles import ROLE_DISCIPLINE, Discipline
+from patients.models import Patient
+
+from .models import CareTeamMember, Goal, Intervention, PlanStatus, TreatmentPlan
+
+PLAN_FIELDS = ("title", "summary", "start_date", "review_date")
+GOAL_FIELDS = ("kind", "description", "baseline_value", "target_value", "target_date", "status")
+INTERVENTION_FIELDS = ("status", "start_date", "end_date", "notes", "details")
+
+
+def _save(instance: Any, *, by: Any) -> Any:
+    instance.full_clean()
+    instance._history_user = by
+    instance.save()
+    return instance
+
+
+def _require_open(plan: TreatmentPlan) -> None:
+    if plan.is_closed:
+        raise ValidationError(_("This plan is closed and can no longer be changed."), code="plan_closed")
+
+
+def _active_member(user: Any, clinic_id: int) -> Membership | None:
+    return Membership.objects.filter(user=user, clinic_id=clinic_id, is_active=True).first()
+
+
+# --- Plans --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_create(
+    *, patient: Patient, by: Any, title: str, start_date: date, review_date: date, summary: str = ""
+) -> TreatmentPlan:
+    """A new draft plan for ``patient``, authored by ``by``, who joins its care team."""
+    plan = _save(
+        TreatmentPlan(
+            patient=patient, author=by, title=title, summary=summary, start_date=start_date, review_date=review_date
+        ),
+        by=by,
+    )
+    membership = _active_member(by, patient.clinic_id)
+    discipline = ROLE_DISCIPLINE.get(membership.role, Discipline.OTHER) if membership else Discipline.OTHER
+    _save(CareTeamMember(plan=plan, user=by, discipline=discipline), by=by)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan: TreatmentPlan, by: Any, **fields: Any) -> TreatmentPlan:
+    """Change a draft or active plan's title, summary or dates."""
+    _require_open(plan)
+    for name, value in fields.items():
+        if name not in PLAN_FIELDS:
+            raise TypeError(f"plan_update does not change {name}")
+        setattr(plan, name, value)
+    return _save(plan, by=by)
+
+
+@transaction.atomic
+def plan_activate(*, plan: TreatmentPlan, by: Any) -> TreatmentPlan:
+    """Make a draft plan the patient's active plan.
+
+    The database holds the one-active-plan rule (a partial unique index). ``full_clean`` reports
+    an active plan that is already committed; a concurrent activation that commits first makes
+    our UPDATE fail at the index, which is reported the same way (code ``conflict``).
+    """
+    locked = TreatmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != PlanStatus.DRAFT:
+        raise ValidationError(_("Only a draft plan can be activated."), code="not_draft")
+    missing = []
+    if not locked.goals.exists():
+        missing.append(_("at least one goal"))
+    if not locked.interventions.exists():
+        missing.append(_("at least one intervention"))
+    if missing:
+        raise ValidationError(
+            _("Before activating, add %(missing)s.") % {"missing": _(" and ").join(str(m) for m in missing)},
+            code="incomplete",
+        )
+    locked.status = PlanStatus.ACTIVE
+    try:
+        with transaction.atomic():
+            _save(locked, by=by)
+    except IntegrityError:
+        raise ValidationError(
+            _("Another plan of this patient was activated a moment ago. Only one plan can be active."),
+            code="conflict",
+        ) from None
+    plan.status = locked.status
+    return plan
+
+
+@transaction.atomic
+def plan_complete(*, plan: TreatmentPlan, by: Any, end_date: date | None = None) -> TreatmentPlan:
+    """Close an active plan as completed."""
+    if plan.status != PlanStatus.ACTIVE:
+        raise ValidationError(_("Only an active plan can be completed."), code="not_active")
+    plan.status = PlanStatus.COMPLETED
+    plan.end_date = end_date or timezone.localdate()
+    return _save(plan, by=by)
+
+
+@transaction.atomic
+def plan_discontinue(*, plan: TreatmentPlan, by: Any, reason: str, end_date: date | None = None) -> TreatmentPlan:
+    """Close a draft or active plan as discontinued, with the reason."""
+    _require_open(plan)
+    if not reason.strip():
+        raise ValidationError({"discontinued_reason": _("Give the reason the plan was discontinued.")})
+    plan.status = PlanStatus.DISCONTINUED
+    plan.discontinued_reason = reason.strip()
+    plan.end_date = end_date or timezone.localdate()
+    return _save(plan, by=by)
+
+
+# --- Care team ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def care_team_add(*, plan: TreatmentPlan, by: Any, user: Any, discipline: str) -> CareTeamMember:
+    """Add a member of the patient's clinic to the plan's care team."""
+    _require_open(plan)
+    if _active_member(user, plan.patient.clinic_id) is None:
+        raise ValidationError({"user": _("Only staff of this patient's clinic can join the care team.")})
+    return _save(CareTeamMember(plan=plan, user=user, discipline=discipline), by=by)
+
+
+@transaction.atomic
+def care_team_remove(*, member: CareTeamMember, by: Any) -> None:
+    _require_open(member.plan)
+    member._history_user = by  # type: ignore[attr-defined]
+    member.delete()
+
+
+# --- Goals --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_add(*, plan: TreatmentPlan, by: Any, **fields: Any) -> Goal:
+    _require_open(plan)
+    return _save(Goal(plan=plan, **{k: v for k, v in fields.items() if k in GOAL_FIELDS}), by=by)
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, by: Any, **fields: Any) -> Goal:
+    """Change a goal, e.g. record that it was achieved."""
+    _require_open(goal.plan)
+    for name, value in fields.items():
+        if name not in GOAL_FIELDS:
+            raise TypeError(f"goal_update does not change {name}")
+        setattr(goal, name, value)
+    return _save(goal, by=by)
+
+
+# --- Interventions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def intervention_add(*, plan: TreatmentPlan, by: Any, modality: str, **fields: Any) -> Intervention:
+    """Add an intervention of ``modality`` to the plan; ``details`` are checked against its kind."""
+    _require_open(plan)
+    unknown = set(fields) - set(INTERVENTION_FIELDS)
+    if unknown:
+        raise TypeError(f"intervention_add does not take {sorted(unknown)}")
+    return _save(Intervention(plan=plan, modality=modality, **fields), by=by)
+
+
+@transaction.atomic
+def intervention_update(*, intervention: Intervention, by: Any, **fields: Any) -> Intervention:
+    """Change an intervention's status, dates, notes or details (e.g. record a procedure's result)."""
+    _require_open(intervention.plan)
+    for name, value in fields.items():
+        if name not in INTERVENTION_FIELDS:
+            raise TypeError(f"intervention_update does not change {name}")
+        setattr(intervention, name, value)
+    return _save(intervention, by=by)

@@ -1,0 +1,135 @@
+"""Pages keep a fixed number of queries whatever the number of interventions (N+1 guard)."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinics.roles import Role
+from clinics.tests.factories import member
+from treatments.models import InterventionStatus, Modality, PlanStatus
+from treatments.tests.factories import (
+    CareTeamMemberFactory,
+    GoalFactory,
+    InterventionFactory,
+    TreatmentPlanFactory,
+    medication,
+)
+
+# What the clinic (America/Chicago) calls today: the pages compute MME on the clinic's date.
+TODAY = datetime.datetime.now(ZoneInfo("America/Chicago")).date()
+
+
+def build(patient, author, clinic, *, n: int, status=PlanStatus.ACTIVE):
+    plan = TreatmentPlanFactory.create(
+        patient=patient, author=author, status=status, start_date=TODAY, review_date=TODAY
+    )
+    for k in range(3):
+        GoalFactory.create(plan=plan, target_value=k + 1)
+        CareTeamMemberFactory.create(
+            plan=plan, user=member(clinic, Role.THERAPIST, f"pt.{plan.pk}.{k}"), discipline="physical_therapy"
+        )
+    for k in range(n):
+        medication(plan, "oxycodone", "5", start_date=TODAY)
+        InterventionFactory.create(plan=plan, modality=Modality.PHYSICAL_THERAPY, start_date=TODAY)
+        InterventionFactory.create(
+            plan=plan,
+            modality=Modality.PROCEDURE,
+            status=InterventionStatus.DONE,
+            details={
+                "procedure_type": "rfa",
+                "cpt_code": "64635",
+                "levels": ["L4", "L5"],
+                "pain_before": 7,
+                "pain_after": 3,
+            },
+        )
+        InterventionFactory.create(
+            plan=plan,
+            modality=Modality.NEUROMODULATION_TRIAL,
+            start_date=TODAY,
+            status=InterventionStatus.IN_PROGRESS if k == 0 else InterventionStatus.DONE,
+            details={
+                "device": "scs",
+                "baseline_nrs": 8,
+                "trial_nrs": 3,
+                "analgesic_change": "reduced",
+                "decision": "implant",
+            },
+        )
+    return plan
+
+
+def count(client, address) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(address).status_code == 200
+    return len(ctx.captured_queries)
+
+
+# Measured: 3 for the session, user and membership, savepoints of ATOMIC_REQUESTS, 4 for the plan
+# and its parts, 1 for the patient's active prescriptions, the session save.
+PLAN_PAGE_MAX = 13
+CHART_MAX = 25
+
+
+def test_the_plan_page_does_not_grow_with_interventions(
+    login, physician_a, patient_a, clinic_a, django_assert_max_num_queries
+):
+    small = build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
+    big = build(patient_a, physician_a, clinic_a, n=25)  # 100 interventions
+    client = login(physician_a)
+    assert count(client, reverse("treatments:detail", args=[small.public_id])) == count(
+        client, reverse("treatments:detail", args=[big.public_id])
+    )
+    with django_assert_max_num_queries(PLAN_PAGE_MAX):
+        response = client.get(reverse("treatments:detail", args=[big.public_id]))
+    assert response.content.decode().count('data-testid="intervention"') == 100
+
+
+def test_the_chart_does_not_grow_with_plans_and_interventions(
+    login, physician_a, patient_a, clinic_a, django_assert_max_num_queries
+):
+    client = login(physician_a)
+    address = reverse("patients:chart", args=[patient_a.public_id])
+    build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
+    few = count(client, address)
+    build(patient_a, physician_a, clinic_a, n=20)
+    for _ in range(3):
+        build(patient_a, physician_a, clinic_a, n=5, status=PlanStatus.COMPLETED)
+    assert count(client, address) == few
+    with django_assert_max_num_queries(CHART_MAX):
+        response = client.get(address)
+    html = response.content.decode()
+    assert "300 MME/day" in html  # 20 x (oxycodone 5 mg twice a day = 10 mg x 1.5) on the active plan only
+    assert "SCS trial in progress, day 1" in html
+
+
+def test_the_history_and_print_pages_do_not_grow(
+    login, physician_a, patient_a, clinic_a, django_assert_max_num_queries
+):
+    from treatments import services
+
+    plan = build(patient_a, physician_a, clinic_a, n=10)
+    for k, i in enumerate(plan.interventions.filter(modality=Modality.PHYSICAL_THERAPY)):
+        services.intervention_update(intervention=i, by=physician_a, notes=f"note {k}")
+    client = login(physician_a)
+    with django_assert_max_num_queries(17):
+        assert client.get(reverse("treatments:history", args=[plan.public_id])).status_code == 200
+    with django_assert_max_num_queries(13):
+        assert client.get(reverse("treatments:print", args=[plan.public_id])).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_measure(login, physician_a, patient_a, clinic_a, n, capsys):
+    plan = build(patient_a, physician_a, clinic_a, n=n)
+    client = login(physician_a)
+    with capsys.disabled():
+        print(
+            f"\nn={n} interventions={4 * n}: plan page {count(client, reverse('treatments:detail', args=[plan.public_id]))}"
+            f", chart {count(client, reverse('patients:chart', args=[patient_a.public_id]))}"
+            f", print {count(client, reverse('treatments:print', args=[plan.public_id]))}"
+            f", history {count(client, reverse('treatments:history', args=[plan.public_id]))}"
+        )
