@@ -120,16 +120,3 @@ def test_the_history_and_print_pages_do_not_grow(
         assert client.get(reverse("treatments:history", args=[plan.public_id])).status_code == 200
     with django_assert_max_num_queries(13):
         assert client.get(reverse("treatments:print", args=[plan.public_id])).status_code == 200
-
-
-@pytest.mark.parametrize("n", [1, 10])
-def test_measure(login, physician_a, patient_a, clinic_a, n, capsys):
-    plan = build(patient_a, physician_a, clinic_a, n=n)
-    client = login(physician_a)
-    with capsys.disabled():
-        print(
-            f"\nn={n} interventions={4 * n}: plan page {count(client, reverse('treatments:detail', args=[plan.public_id]))}"
-            f", chart {count(client, reverse('patients:chart', args=[patient_a.public_id]))}"
-            f", print {count(client, reverse('treatments:print', args=[plan.public_id]))}"
-            f", history {count(client, reverse('treatments:history', args=[plan.public_id]))}"
-        )
