@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,7 +34,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", 25))
 def measure(label: str, request: Callable[[], object]) -> None:
     with CaptureQueriesContext(connection) as ctx:
         response = request()
-    assert getattr(response, "status_code", 0) == 200, f"{label}: {response}"
+    if getattr(response, "status_code", 0) != 200:
+        raise SystemExit(f"{label}: unexpected response {response}")
     queries = len(ctx.captured_queries)
     timings = []
     for _ in range(REPEAT):
@@ -81,10 +83,10 @@ def run() -> None:
         client = Client()
         client.force_login(physician)
         listing = reverse("patients:list")
-        measure(f"patient list, page 1 of {n} patients", lambda c=client, u=listing: c.get(u))
-        measure(f"patient list, last page of {n}", lambda c=client, u=listing, p=n // 25: c.get(u, {"page": p}))
+        measure(f"patient list, page 1 of {n} patients", partial(client.get, listing))
+        measure(f"patient list, last page of {n}", partial(client.get, listing, {"page": n // 25}))
         client.post(listing, {"text": "familia00042"})
-        measure(f"patient list, name search (accent-free) in {n}", lambda c=client, u=listing: c.get(u))
+        measure(f"patient list, name search (accent-free) in {n}", partial(client.get, listing))
 
     clinic = ClinicFactory.create(name="Chart clinic")
     physician = member(clinic, Role.PHYSICIAN, "bench.chart")
@@ -95,10 +97,10 @@ def run() -> None:
         fill_history(patient, physician, n=n, edits=2)
         plan = build(patient, physician, clinic, n=max(1, n // 4))
         url = reverse("patients:chart", args=[patient.public_id])
-        measure(f"chart, {n} surgeries/evaluations/diagnoses x3 versions", lambda c=client, u=url: c.get(u))
+        measure(f"chart, {n} surgeries/evaluations/diagnoses x3 versions", partial(client.get, url))
         plan_url = reverse("treatments:detail", args=[plan.public_id])
         interventions = 4 * max(1, n // 4)
-        measure(f"treatment plan page, {interventions} interventions", lambda c=client, u=plan_url: c.get(u))
+        measure(f"treatment plan page, {interventions} interventions", partial(client.get, plan_url))
 
 
 def main() -> None:

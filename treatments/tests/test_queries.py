@@ -3,7 +3,6 @@
 import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
