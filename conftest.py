@@ -96,6 +96,19 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _fresh_private_media() -> Iterator[None]:
+    """Each run starts with an empty private file store (uploaded reports land there)."""
+    import shutil
+
+    from django.conf import settings
+
+    location = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    shutil.rmtree(location, ignore_errors=True)
+    location.mkdir(parents=True)
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _allow_orm_beside_playwright() -> Iterator[None]:
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
     # around it are still synchronous and safe.

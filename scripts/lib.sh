@@ -67,7 +67,6 @@ EOF
     [[ "$kind" == dev ]] && req=requirements-dev.txt
     _ensure_pg_config
     log "Installing $req into $VENV (first run takes a few minutes)"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --upgrade pip
     "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet -r "$req"
 
     # Old stamps describe requirement files that no longer exist.

@@ -21,35 +21,59 @@ LOG_DIR="$REPO_ROOT/var/log"
 declare -A PIDS=() # service name -> PID (also its process group: see start)
 stopping=""
 
+# wait_gone SECONDS: wait until every service's process group is empty.
+wait_gone() {
+    local pid alive
+    for _ in $(seq "$(($1 * 10))"); do
+        alive=""
+        for pid in "${PIDS[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+        [[ -z "$alive" ]] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+signal_all() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill "-$1" -- "-$pid" 2>/dev/null || true; done
+}
+
 stop_all() {
     [[ -n "$stopping" ]] && return 0
     stopping=1
+    # A second Ctrl-C must not cut the clean-up short and orphan processes;
+    # it is bounded anyway (SIGKILL after 15 s).
+    trap '' INT TERM HUP
     ((${#PIDS[@]} == 0)) && return 0
-    log "Stopping ${!PIDS[*]}"
-    local name pid
-    # Each service is its own process group (setsid), so this also reaches
-    # runserver's autoreload child and Celery's pool processes.
-    for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-    # Celery finishes the task in hand on TERM; give everything 15 s.
-    for _ in $(seq 150); do
-        local alive=""
-        for pid in "${PIDS[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
-        [[ -z "$alive" ]] && break
-        sleep 0.1
-    done
-    for name in "${!PIDS[@]}"; do
-        pid="${PIDS[$name]}"
-        if kill -0 -- "-$pid" 2>/dev/null; then
-            warn "$name did not stop in time; killing it"
-            kill -KILL -- "-$pid" 2>/dev/null || true
+    log "Stopping ${!PIDS[*]} (at most 15 s)"
+    # Each service is its own process group (setsid). SIGINT to the group is
+    # what Ctrl-C in a terminal would send: runserver's autoreload parent and
+    # child both exit, Celery does a warm shutdown (finishes the task in hand).
+    signal_all INT
+    if ! wait_gone 10; then
+        signal_all TERM
+        if ! wait_gone 5; then
+            warn "some demo processes ignored SIGTERM; killing them"
+            signal_all KILL
         fi
-        wait "$pid" 2>/dev/null || true
-    done
+    fi
+    local pid
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     log "All demo processes stopped"
 }
+# on_signal STATUS: ignore further signals first (make forwards SIGTERM, so it
+# often arrives twice; a second one must not interrupt stop_all), then exit,
+# which runs the EXIT trap.
+# shellcheck disable=SC2317 # called by the traps
+on_signal() {
+    trap '' INT TERM HUP
+    exit "$1"
+}
 trap 'stop_all' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Ctrl-C is the normal way to end the demo: not an error.
+trap 'on_signal 0' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # start NAME COMMAND...: run COMMAND in its own session and process group,
 # output to var/log/NAME.log (truncated each run).
@@ -57,8 +81,10 @@ start() {
     local name="$1"
     shift
     # Without job control, a background child is never a group leader, so
-    # setsid execs in place and $! is the new group's id.
-    setsid "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    # setsid execs in place and $! is the new group's id. bash starts
+    # background commands with SIGINT ignored; env gives it back, so
+    # stop_all's SIGINT works like Ctrl-C in a terminal.
+    setsid env --default-signal=INT,QUIT "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
     PIDS[$name]=$!
 }
 
@@ -113,7 +139,7 @@ for _ in $(seq 120); do
             die "$name exited during start-up; full output in var/log/$name.log"
         fi
     done
-    if "$PY" -c "import sys, urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" 2>/dev/null; then
+    if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=2)" 2>/dev/null; then
         ready=1
         break
     fi
@@ -140,7 +166,7 @@ EOF
 # tail prints a "==> file <==" header whenever it switches file; awk turns
 # that header into the prefix. Its own process group, like the services.
 # shellcheck disable=SC2016 # "$@" is for the inner bash
-setsid bash -c 'tail -n 0 -F "$@" 2>/dev/null | awk -f "$0"' "$REPO_ROOT/scripts/log-prefix.awk" \
+setsid env --default-signal=INT,QUIT bash -c 'tail -n 0 -F "$@" 2>/dev/null | awk -f "$0"' "$REPO_ROOT/scripts/log-prefix.awk" \
     "$LOG_DIR/web.log" "$LOG_DIR/worker.log" "$LOG_DIR/beat.log" </dev/null &
 PIDS[logs]=$!
 

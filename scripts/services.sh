@@ -119,6 +119,9 @@ start_services() {
     mkdir -p "$SVC_DIR/pg" "$SVC_DIR/redis"
     chmod 755 "$SVC_DIR"
     [[ $EUID -eq 0 ]] && chown -R postgres: "$SVC_DIR/pg"
+    # The socket there accepts local connections without a password (trust):
+    # only its owner may reach it. TCP needs the generated password.
+    chmod 700 "$SVC_DIR/pg"
 
     PG_PORT="$(free_port)"
     REDIS_PORT="$(free_port "$PG_PORT")"

@@ -1,11 +1,9 @@
 """The test suite: PostgreSQL and Redis from the environment (scripts/test.sh starts them)."""
 
 import os
-import tempfile
-from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import STORAGES
+from .base import STORAGES, VAR_DIR
 
 SECRET_KEY = "test-only-not-secret-2b7e151628aed2a6abf7158809cf4f3c"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
@@ -17,7 +15,7 @@ STORAGES = {
     **STORAGES,
     "default": {
         "BACKEND": "clinics.storage.PrivateStorage",
-        "OPTIONS": {"location": tempfile.mkdtemp(prefix="fbss-test-media-"), "base_url": None},
+        "OPTIONS": {"location": str(VAR_DIR / "test-media"), "base_url": None},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -29,4 +27,5 @@ AXES_FAILURE_LIMIT = 5
 # Serve static files straight from the apps' folders; collectstatic is for production only.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-STATIC_ROOT = Path(tempfile.mkdtemp(prefix="fbss-test-static-"))
+STATIC_ROOT = VAR_DIR / "test-static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
