@@ -102,7 +102,8 @@ def _fresh_private_media() -> Iterator[None]:
 
     from django.conf import settings
 
-    location = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    storage: dict[str, Any] = settings.STORAGES["default"]
+    location = Path(storage["OPTIONS"]["location"])
     shutil.rmtree(location, ignore_errors=True)
     location.mkdir(parents=True)
     yield
