@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -102,7 +102,7 @@ def _fresh_private_media() -> Iterator[None]:
 
     from django.conf import settings
 
-    storage: dict[str, Any] = settings.STORAGES["default"]
+    storage = cast(dict[str, Any], settings.STORAGES["default"])
     location = Path(storage["OPTIONS"]["location"])
     shutil.rmtree(location, ignore_errors=True)
     location.mkdir(parents=True)
