@@ -52,3 +52,9 @@ def test_deploy_check_passes_without_a_warning_with_the_documented_variables() -
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=DOCUMENTED)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_demo_seeder_refuses_production_settings() -> None:
+    result = _manage("seed_demo", env=DOCUMENTED)
+    assert result.returncode != 0
+    assert "refuses to run under production settings" in result.stderr
