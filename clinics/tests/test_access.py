@@ -177,3 +177,15 @@ def test_log_records_lose_their_query_strings() -> None:
     record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/x?name=Jane",), None)
     ScrubQueryStringFilter().filter(record)
     assert "Jane" not in record.getMessage()
+
+
+def test_times_are_shown_in_the_active_clinics_time_zone(login, clinic_a, patient_a) -> None:
+    import datetime
+
+    admin = member(clinic_a, Role.CLINIC_ADMIN, "admin.tz")
+    entry = AccessLog.objects.create(clinic=clinic_a, user=admin, patient_public_id=patient_a.public_id)
+    # 05:30 UTC on New Year's Day is still New Year's Eve in Chicago (UTC-6).
+    AccessLog.objects.filter(pk=entry.pk).update(at=datetime.datetime(2026, 1, 1, 5, 30, tzinfo=datetime.UTC))
+    content = login(admin).get("/clinic/access-log/").content
+    assert b"2025-12-31 23:30" in content
+    assert b"2026-01-01 05:30" not in content
