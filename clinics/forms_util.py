@@ -1,8 +1,14 @@
 """Turning what a service refused into messages on the form that the person is looking at."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -17,3 +23,20 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 def add_conflict_error(form: forms.BaseForm) -> None:
     """Someone else's write got there first (a unique constraint fired at commit)."""
     form.add_error(None, _("This conflicts with a record saved a moment ago. Check the values and save again."))
+
+
+def submit(form: forms.BaseForm, write: Callable[..., T], /, **kwargs: Any) -> T | None:
+    """Call a service ``write(**kwargs)`` for a valid form and return what it saved.
+
+    When the service refuses (ValidationError) or the database does (a unique constraint that
+    another request beat us to), the reason goes on the form and the answer is None: the person
+    sees their values again with a message, never a 500. Services are atomic, so nothing of a
+    refused write is kept, and the request's own transaction goes on.
+    """
+    try:
+        return write(**kwargs)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    except IntegrityError:
+        add_conflict_error(form)
+    return None

@@ -5,9 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from clinics.access import actor, get_for, get_patient_for, log_access, require
-from clinics.forms_util import add_conflict_error, add_service_errors
+from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.roles import Need
 
@@ -99,13 +97,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None, clinic=membership.clinic)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
-        try:
-            patient = services.patient_register(clinic=membership.clinic, by=actor(request), **fields)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
+        if patient := submit(form, services.patient_register, clinic=membership.clinic, by=actor(request), **fields):
             messages.success(request, _("Patient registered."))
             return redirect("patients:chart", patient.public_id)
     return render(request, "patients/form.html", {"form": form, "title": _("Register a patient")})
@@ -117,13 +109,7 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
-        try:
-            services.patient_update(patient=patient, by=actor(request), **fields)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
+        if submit(form, services.patient_update, patient=patient, by=actor(request), **fields):
             messages.success(request, _("Patient details saved."))
             return redirect("patients:chart", patient.public_id)
     return render(request, "patients/form.html", {"form": form, "patient": patient, "title": _("Edit patient details")})
@@ -153,13 +139,7 @@ def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
 def _save_record(request: HttpRequest, form: Any, save: Any, *, fields: list[str], success: str, **extra: Any) -> bool:
     """Call the service with the form's values; put what it refuses back on the form."""
     values = {name: form.cleaned_data[name] for name in fields}
-    try:
-        save(by=actor(request), **values, **extra)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    except IntegrityError:
-        add_conflict_error(form)
+    if submit(form, save, by=actor(request), **values, **extra) is None:
         return False
     messages.success(request, success)
     return True

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinics.access import active_membership, actor, get_for, get_patient_for, log_access
-from clinics.forms_util import add_conflict_error, add_service_errors
+from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.roles import Need
 
@@ -89,16 +88,13 @@ def plan_create(request: HttpRequest, patient_id: Any) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.WRITE_PLAN)
     today = timezone.localdate()
     form = PlanForm(request.POST or None, initial={"start_date": today, "review_date": today + timedelta(days=90)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.plan_create(patient=patient, by=actor(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
-            messages.success(request, _("Draft plan created. Add goals and interventions, then activate it."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (plan := submit(form, services.plan_create, patient=patient, by=actor(request), **form.cleaned_data))
+    ):
+        messages.success(request, _("Draft plan created. Add goals and interventions, then activate it."))
+        return redirect("treatments:detail", plan.public_id)
     return render(request, "treatments/form.html", {"form": form, "patient": patient, "title": _("New treatment plan")})
 
 
@@ -127,16 +123,13 @@ def plan_edit(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = PlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_update(plan=plan, by=actor(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
-            messages.success(request, _("Plan saved."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, services.plan_update, plan=plan, by=actor(request), **form.cleaned_data) is not None
+    ):
+        messages.success(request, _("Plan saved."))
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Edit plan")}
     )
@@ -174,14 +167,14 @@ def plan_discontinue(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = DiscontinueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_discontinue(plan=plan, by=actor(request), reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The plan is discontinued."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, services.plan_discontinue, plan=plan, by=actor(request), reason=form.cleaned_data["reason"])
+        is not None
+    ):
+        messages.success(request, _("The plan is discontinued."))
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request,
         "treatments/form.html",
@@ -234,14 +227,13 @@ def goal_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = GoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_add(plan=plan, by=actor(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Goal added."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, services.goal_add, plan=plan, by=actor(request), **form.cleaned_data) is not None
+    ):
+        messages.success(request, _("Goal added."))
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Add a goal")}
     )
@@ -254,14 +246,13 @@ def goal_edit(request: HttpRequest, goal_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = GoalForm(request.POST or None, instance=goal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.goal_update(goal=goal, by=actor(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, services.goal_update, goal=goal, by=actor(request), **form.cleaned_data) is not None
+    ):
+        messages.success(request, _("Goal saved."))
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Edit goal")}
     )
@@ -277,16 +268,13 @@ def team_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
         return refused
     clinic = plan.patient.clinic
     form = CareTeamForm(request.POST or None, clinic=clinic)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.care_team_add(plan=plan, by=actor(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
-            messages.success(request, _("Added to the care team."))
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, services.care_team_add, plan=plan, by=actor(request), **form.cleaned_data) is not None
+    ):
+        messages.success(request, _("Added to the care team."))
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request,
         "treatments/form.html",
@@ -330,18 +318,22 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if modality not in Modality.values:
         raise Http404
     form = intervention_form(modality, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.intervention_add(
-                plan=plan, by=actor(request), modality=modality, **form.common_data(), details=form.details_data()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
-            messages.success(request, _("%(kind)s added.") % {"kind": Modality(modality).label})
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(
+            form,
+            services.intervention_add,
+            plan=plan,
+            by=actor(request),
+            modality=modality,
+            **form.common_data(),
+            details=form.details_data(),
+        )
+        is not None
+    ):
+        messages.success(request, _("%(kind)s added.") % {"kind": Modality(modality).label})
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request,
         "treatments/form.html",
@@ -365,18 +357,21 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
             return _refuse_if_closed(request, plan) or redirect("treatments:detail", plan.public_id)
         raise PermissionDenied
     form = intervention_form(intervention.modality, request.POST or None, instance=intervention)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.intervention_update(
-                intervention=intervention, by=actor(request), **form.common_data(), details=form.details_data()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except IntegrityError:
-            add_conflict_error(form)
-        else:
-            messages.success(request, _("%(kind)s saved.") % {"kind": intervention.get_modality_display()})
-            return redirect("treatments:detail", plan.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(
+            form,
+            services.intervention_update,
+            intervention=intervention,
+            by=actor(request),
+            **form.common_data(),
+            details=form.details_data(),
+        )
+        is not None
+    ):
+        messages.success(request, _("%(kind)s saved.") % {"kind": intervention.get_modality_display()})
+        return redirect("treatments:detail", plan.public_id)
     return render(
         request,
         "treatments/form.html",
