@@ -55,6 +55,8 @@ def check(client: Any, url: str, data: dict[str, Any], model: Any) -> None:
     if response.status_code == 200:
         assert snapshot() == before
     else:
+        # A redirect must be the success redirect, not the login page of a lost session.
+        assert not response["Location"].startswith("/accounts/login/")
         assert model.objects.count() in (count, count + 1)
         saved = model.objects.order_by("-id").first()
         saved.full_clean()
