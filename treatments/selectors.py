@@ -105,6 +105,15 @@ def _display(model: type[models.Model], name: str, value: Any) -> str:
     return str(choices.get(value, value))
 
 
+def _detail_display(f: Any, value: Any) -> str:
+    """A value of an intervention's details as its form shows it: choice labels, lists joined."""
+    if value in (None, "", []):
+        return "—"
+    choices = {str(k): str(v) for k, v in getattr(f, "choices", None) or []}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(choices.get(str(v), str(v)) for v in values)
+
+
 def _diff(model: type[models.Model], old: Any, new: Any) -> list[tuple[str, str, str]]:
     changed: list[tuple[str, str, str]] = []
     delta = new.diff_against(old)
@@ -112,10 +121,14 @@ def _diff(model: type[models.Model], old: Any, new: Any) -> list[tuple[str, str,
         if c.field in _SKIP:
             continue
         if c.field == "details":
+            kind = kinds.KINDS.get(getattr(new, "modality", ""))
+            fields = kind.form.base_fields if kind else {}
             before, after = c.old or {}, c.new or {}
             for key in sorted(set(before) | set(after)):
                 if before.get(key) != after.get(key):
-                    changed.append((key, str(before.get(key, "—")), str(after.get(key, "—"))))
+                    f = fields.get(key)
+                    label = str(f.label) if f is not None and f.label else key
+                    changed.append((label, _detail_display(f, before.get(key)), _detail_display(f, after.get(key))))
             continue
         label = str(getattr(model._meta.get_field(c.field), "verbose_name", c.field))
         changed.append((label, _display(model, c.field, c.old), _display(model, c.field, c.new)))

@@ -217,3 +217,15 @@ def test_the_home_panel_lists_plans_due_for_review(login, physician_a, plan_a):
     plan_a.save()
     html = login(physician_a).get("/").content.decode()
     assert 'data-testid="plans-due"' in html and url("detail", plan_a) in html
+
+
+def test_the_history_page_names_who_changed_which_detail_in_plain_words(login, physician_a, therapist_a, plan_a):
+    pt = plan_a.interventions.get(modality=Modality.PHYSICAL_THERAPY)
+    login(therapist_a).post(url("intervention_edit", pt), PT_POST)
+
+    html = login(physician_a).get(url("history", plan_a)).content.decode()
+
+    assert therapist_a.username in html or therapist_a.get_full_name() in html
+    assert "Sessions per week" in html
+    assert "sessions_per_week" not in html
+    assert "Core stabilisation, Strengthening" in html
