@@ -106,23 +106,27 @@ def load_schedule(patient: Any, request: HttpRequest) -> dict[str, Any]:
     for plan in data.plans:
         if plan.is_closed:
             continue
-        items = []
-        for i in plan.interventions.all():
-            if not kinds.kind_of(i.modality).bookable or i.is_ended:
-                continue
-            v = i.values
-            what = ""
-            if i.modality == Modality.PROCEDURE:
-                what = str(dict(kinds.PROCEDURE_TYPES).get(v.get("procedure_type") or "", ""))
-            elif i.modality == Modality.NEUROMODULATION_TRIAL:
-                what = str(dict(kinds.DEVICES).get(v.get("device") or "", ""))
-            elif v.get("sessions_per_week"):
-                what = kinds._sessions(v)
-            elif v.get("sessions"):
-                what = _("%(n)s sessions") % {"n": v["sessions"]}
-            items.append({"modality": i.get_modality_display(), "what": what, "i": i})
+        items = [
+            {"modality": i.get_modality_display(), "what": booking_label(i), "i": i}
+            for i in plan.interventions.all()
+            if kinds.kind_of(i.modality).bookable and not i.is_ended
+        ]
         plans.append({"plan": plan, "items": items})
     return {"plans": plans}
+
+
+def booking_label(i: Any) -> str:
+    """What the front desk needs to book an intervention: its type or session count, nothing clinical."""
+    v = i.values
+    if i.modality == Modality.PROCEDURE:
+        return str(dict(kinds.PROCEDURE_TYPES).get(v.get("procedure_type") or "", ""))
+    if i.modality == Modality.NEUROMODULATION_TRIAL:
+        return str(dict(kinds.DEVICES).get(v.get("device") or "", ""))
+    if v.get("sessions_per_week"):
+        return kinds._sessions(v)
+    if v.get("sessions"):
+        return _("%(n)s sessions") % {"n": v["sessions"]}
+    return ""
 
 
 # --- timeline -----------------------------------------------------------------------------------
@@ -232,6 +236,16 @@ def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, A
     return {"plans": list(qs[:20]), "today": timezone.localdate()}
 
 
+def _to_book(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    """The front desk's work list: planned sessions and procedures of active plans, soonest first."""
+    qs = selectors.interventions_to_book(membership.clinic)
+    items = [
+        {"i": i, "patient": i.plan.patient, "modality": i.get_modality_display(), "what": booking_label(i)}
+        for i in qs[:20]
+    ]
+    return {"items": items, "total": qs.count()}
+
+
 def register() -> None:
     register_section(
         Section(
@@ -255,6 +269,15 @@ def register() -> None:
     )
     register_timeline("treatments", timeline)
     register_header("treatments", header)
+    register_home_panel(
+        Panel(
+            key="to_book",
+            template="treatments/panel_to_book.html",
+            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
+            context=_to_book,
+            order=5,
+        )
+    )
     register_home_panel(
         Panel(
             key="plans_due_for_review",

@@ -83,6 +83,7 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.PHYSICAL_THERAPY, S.IN_PROGRESS, {"start_date": ago(35)}, {"focus": ["core", "strengthening"], "sessions_per_week": 2, "weeks": 12}),
                 (Modality.PSYCHOLOGICAL, S.SCHEDULED, {"start_date": today + timedelta(days=7)}, {"approach": "cbt", "sessions": 8}),
                 (Modality.OPIOID_TAPER, S.PLANNED, {"start_date": today + timedelta(days=14)}, {"programme": "taper", "target_mme": "30", "step_percent": 10, "step_weeks": 4}),
+                (Modality.COMPLEMENTARY, S.PLANNED, {"start_date": today + timedelta(days=10)}, {"therapy": "acupuncture", "sessions": 6}),
             ],
             finish="active",
         )  # fmt: skip

@@ -15,7 +15,7 @@ from clinics.models import Clinic, Membership
 from patients.models import Patient
 
 from . import kinds, mme
-from .models import CareTeamMember, Goal, Intervention, Modality, PlanStatus, TreatmentPlan
+from .models import CareTeamMember, Goal, Intervention, InterventionStatus, Modality, PlanStatus, TreatmentPlan
 
 
 def plans_with_parts() -> models.QuerySet[TreatmentPlan]:
@@ -188,3 +188,18 @@ def plan_history(plan: TreatmentPlan) -> list[Change]:
         )
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
+
+
+def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
+    """Planned, bookable interventions of the clinic's active plans, the soonest first."""
+    bookable = [modality for modality, kind in kinds.KINDS.items() if kind.bookable]
+    return (
+        Intervention.objects.filter(
+            plan__patient__clinic=clinic,
+            plan__status=PlanStatus.ACTIVE,
+            status=InterventionStatus.PLANNED,
+            modality__in=bookable,
+        )
+        .select_related("plan__patient")
+        .order_by(models.F("start_date").asc(nulls_last=True), "id")
+    )

@@ -160,7 +160,7 @@ def test_it_records_what_changed_and_by_whom(plan_a, physician_a, therapist_a):
     assert ("title", "Back on my feet", "Stronger back") in latest.fields
     assert before.user == therapist_a
     assert ("status", "Planned", "In progress") in before.fields
-    assert ("sessions_per_week", "2", "3") in before.fields
+    assert ("Sessions per week", "2", "3") in before.fields
 
 
 def test_medication_in_progress_needs_a_start_date(plan_a):
