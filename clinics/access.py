@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 
-from .models import AccessLog, Clinic, Membership
+from .models import AccessLog, Membership
 from .roles import Need
 
 if TYPE_CHECKING:
@@ -87,6 +87,3 @@ def log_access(request: HttpRequest, patient: Any, action: str = AccessLog.Actio
         action=action,
     )
 
-
-def clinics_of(user: Any) -> models.QuerySet[Clinic]:
-    return Clinic.objects.filter(memberships__user=user, memberships__is_active=True).order_by("name")

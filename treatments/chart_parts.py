@@ -19,12 +19,18 @@ from django.utils.translation import gettext_lazy as _l
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
-from patients.chart import HeaderBadge, Section, TimelineEntry, register_header, register_section, register_timeline
+from patients.chart import (
+    HeaderBadge,
+    Section,
+    TimelineEntry,
+    memo,
+    register_header,
+    register_section,
+    register_timeline,
+)
 
 from . import kinds, mme, selectors, trials
 from .models import InterventionStatus, Modality, PlanStatus, TreatmentPlan
-
-_CACHE_ATTR = "_treatments_chart"
 
 
 @dataclass
@@ -58,10 +64,12 @@ class ChartData:
 
 
 def chart_data(patient: Any, request: HttpRequest) -> ChartData:
-    cache: dict[int, ChartData] = request.__dict__.setdefault(_CACHE_ATTR, {})
-    if patient.pk not in cache:
-        cache[patient.pk] = ChartData(plans=selectors.plans_of_patient(patient), today=timezone.localdate())
-    return cache[patient.pk]
+    """The patient's plans, loaded once per request for the section, timeline and header."""
+    return memo(
+        request,
+        f"treatments:{patient.pk}",
+        lambda: ChartData(plans=selectors.plans_of_patient(patient), today=timezone.localdate()),
+    )
 
 
 def _plan_url(plan: TreatmentPlan) -> str:
@@ -250,7 +258,7 @@ def register() -> None:
     register_section(
         Section(
             key="treatment_plans",
-            title=_l("Treatment plans"),  # type: ignore[arg-type]
+            title=_l("Treatment plans"),
             template="treatments/chart_section.html",
             load=load_section,
             need=Need.VIEW_CLINICAL,
@@ -260,7 +268,7 @@ def register() -> None:
     register_section(
         Section(
             key="treatment_schedule",
-            title=_l("Treatment sessions to book"),  # type: ignore[arg-type]
+            title=_l("Treatment sessions to book"),
             template="treatments/chart_schedule.html",
             load=load_schedule,
             need=Need.BOOK,
