@@ -35,34 +35,22 @@ def clinic_b(db: None) -> Clinic:
     return ClinicFactory.create(name="Clinic B", time_zone="Europe/Stockholm")
 
 
-@pytest.fixture
-def physician_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.PHYSICIAN, "physician.a")
+def _staff_of_clinic_a(role: Role, username: str) -> Any:
+    """A fixture: the member of clinic A with ``role``, signed up as ``username`` (a ``User``)."""
+
+    @pytest.fixture
+    def person(clinic_a: Clinic) -> User:
+        return member(clinic_a, role, username)
+
+    return person
 
 
-@pytest.fixture
-def frontdesk_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.FRONT_DESK, "frontdesk.a")
-
-
-@pytest.fixture
-def therapist_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.THERAPIST, "therapist.a")
-
-
-@pytest.fixture
-def psychologist_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.PSYCHOLOGIST, "psychologist.a")
-
-
-@pytest.fixture
-def nurse_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.NURSE, "nurse.a")
-
-
-@pytest.fixture
-def clinic_admin_a(clinic_a: Clinic) -> User:
-    return member(clinic_a, Role.CLINIC_ADMIN, "admin.a")
+physician_a = _staff_of_clinic_a(Role.PHYSICIAN, "physician.a")
+frontdesk_a = _staff_of_clinic_a(Role.FRONT_DESK, "frontdesk.a")
+therapist_a = _staff_of_clinic_a(Role.THERAPIST, "therapist.a")
+psychologist_a = _staff_of_clinic_a(Role.PSYCHOLOGIST, "psychologist.a")
+nurse_a = _staff_of_clinic_a(Role.NURSE, "nurse.a")
+clinic_admin_a = _staff_of_clinic_a(Role.CLINIC_ADMIN, "admin.a")
 
 
 @pytest.fixture

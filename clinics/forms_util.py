@@ -61,3 +61,10 @@ class UserChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return person_name(obj)
+
+
+def check_order(form: forms.BaseForm, data: dict[str, Any], first: str, then: str, message: str) -> None:
+    """Put ``message`` on ``then`` when both dates are given and ``then`` comes before ``first``."""
+    start, end = data.get(first), data.get(then)
+    if start and end and end < start:
+        form.add_error(then, message)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from clinics.forms_util import DateInput, UserChoiceField
+from clinics.forms_util import DateInput, UserChoiceField, check_order
 from clinics.models import Clinic
 from clinics.roles import Discipline
 from clinics.validators import no_markup
@@ -38,9 +38,7 @@ class PlanForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, review = data.get("start_date"), data.get("review_date")
-        if start and review and review < start:
-            self.add_error("review_date", _("The review date cannot be before the start date."))
+        check_order(self, data, "start_date", "review_date", _("The review date cannot be before the start date."))
         return data
 
 

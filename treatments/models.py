@@ -332,6 +332,22 @@ def _codes(choices: list[tuple[str, Any]]) -> list[str]:
 
 
 NRS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+def _nrs_whole(label: Any) -> models.PositiveSmallIntegerField:
+    """A pain score 0 to 10 in whole points (procedures' before and after)."""
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
+    )
+
+
+def _nrs_tenths(label: Any) -> models.DecimalField:
+    """A pain score 0 to 10 with one decimal (trials' baseline and trial scores, e.g. 7.5)."""
+    return models.DecimalField(
+        label, max_digits=3, decimal_places=1, null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
+    )
+
+
 MG_OPIOIDS = sorted(drug for drug, unit in mme.REQUIRED_UNIT.items() if unit == "mg")
 
 
@@ -375,7 +391,9 @@ class Medication(InterventionDetail):
             models.CheckConstraint(condition=Q(route__in=_codes(c.ROUTES)), name="medication_route_valid"),
             models.CheckConstraint(condition=Q(frequency__in=list(c.FREQUENCIES)), name="medication_frequency_valid"),
             models.CheckConstraint(
-                condition=(Q(frequency=c.AS_NEEDED) & Q(max_per_day__gte=1) & Q(max_per_day__lte=24))
+                condition=(
+                    Q(frequency=c.AS_NEEDED, max_per_day__isnull=False) & Q(max_per_day__gte=1, max_per_day__lte=24)
+                )
                 | (~Q(frequency=c.AS_NEEDED) & Q(max_per_day__isnull=True)),
                 name="medication_as_needed_has_daily_maximum",
             ),
@@ -472,12 +490,8 @@ class ProcedureDetail(InterventionDetail):
     cpt_confirmed = models.BooleanField(_("I checked this code (not on the clinic's list)"), default=False)
     levels = models.JSONField(_("levels"), default=list, blank=True)
     side = models.CharField(_("side"), max_length=12, choices=c.SIDES, blank=True)
-    pain_before = models.PositiveSmallIntegerField(
-        _("pain before (NRS)"), null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
-    )
-    pain_after = models.PositiveSmallIntegerField(
-        _("pain after (NRS)"), null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
-    )
+    pain_before = _nrs_whole(_("pain before (NRS)"))
+    pain_after = _nrs_whole(_("pain after (NRS)"))
     percent_relief = models.PositiveSmallIntegerField(
         _("relief (%)"),
         null=True,
@@ -556,24 +570,8 @@ class NeuromodulationTrial(InterventionDetail):
     cpt_code = models.CharField(_("CPT code"), max_length=5, blank=True, help_text=_("The code only."))
     cpt_confirmed = models.BooleanField(_("I checked this code (not on the clinic's list)"), default=False)
     levels = models.JSONField(_("lead levels"), default=list, blank=True)
-    baseline_nrs = models.DecimalField(
-        _("baseline pain (NRS)"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=NRS_VALIDATORS,
-        help_text=_("0 to 10"),
-    )
-    trial_nrs = models.DecimalField(
-        _("pain during the trial (NRS)"),
-        max_digits=3,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        validators=NRS_VALIDATORS,
-        help_text=_("0 to 10"),
-    )
+    baseline_nrs = _nrs_tenths(_("baseline pain (NRS)"))
+    trial_nrs = _nrs_tenths(_("pain during the trial (NRS)"))
     analgesic_change = models.CharField(
         _("analgesic use during the trial"), max_length=10, choices=c.ANALGESIC_CHANGES, blank=True
     )

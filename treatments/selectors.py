@@ -73,6 +73,12 @@ def interventions_with_details() -> models.QuerySet[Intervention]:
     )
 
 
+def daily_mme_of(intervention: Intervention) -> Decimal | None:
+    """The MME/day the database computed for an intervention of ``interventions_with_details``."""
+    value: Decimal | None = intervention.__dict__.get("daily_mme")
+    return value
+
+
 def plans_with_parts() -> models.QuerySet[TreatmentPlan]:
     """Plans with their patient, author, goals, care team and interventions (with their details
     and MME), in four queries."""
@@ -109,7 +115,7 @@ def rows_of(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool] | N
             Row(
                 intervention=i,
                 summary=kinds.summary(i),
-                mme=getattr(i, "daily_mme", None),
+                mme=daily_mme_of(i),
                 trial=i.trial.outcome if i.modality == Modality.NEUROMODULATION_TRIAL else None,
                 not_summed=medication is not None and medication.drug in mme.NOT_SUMMED,
                 can_edit=can_edit(i) if can_edit else False,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -36,9 +37,42 @@ def _refuse_if_closed(request: HttpRequest, plan: TreatmentPlan) -> HttpResponse
     return None
 
 
-def _service_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+def _form_page(
+    request: HttpRequest,
+    plan: TreatmentPlan,
+    form: Any,
+    write: Callable[..., Any],
+    /,
+    *,
+    saved: str,
+    title: str,
+    values: Callable[[], dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> HttpResponse:
+    """A page of ``plan`` with ``form``: on a valid POST, ``write(by=..., **values(), **kwargs)``
+    (the cleaned data by default), then back to the plan; otherwise the form with its messages."""
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, write, by=actor(request), **(values() if values else form.cleaned_data), **kwargs) is not None
+    ):
+        messages.success(request, saved)
+        return redirect("treatments:detail", plan.public_id)
+    return render(
+        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": title}
+    )
+
+
+def _act(request: HttpRequest, plan: TreatmentPlan, write: Callable[[], Any], done: str) -> HttpResponse:
+    """A button's POST: call ``write``; say what happened, or why the service refused; back to the plan."""
+    try:
+        write()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("treatments:detail", plan.public_id)
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -84,15 +118,8 @@ def plan_edit(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = PlanForm(request.POST or None, instance=plan)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(form, services.plan_update, plan=plan, by=actor(request), **form.cleaned_data) is not None
-    ):
-        messages.success(request, _("Plan saved."))
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Edit plan")}
+    return _form_page(
+        request, plan, form, services.plan_update, plan=plan, saved=_("Plan saved."), title=_("Edit plan")
     )
 
 
@@ -100,26 +127,18 @@ def plan_edit(request: HttpRequest, plan_id: Any) -> HttpResponse:
 @require_POST
 def plan_activate(request: HttpRequest, plan_id: Any) -> HttpResponse:
     plan = _plan(request, plan_id, Need.WRITE_PLAN)
-    try:
-        services.plan_activate(plan=plan, by=actor(request))
-    except ValidationError as exc:
-        _service_messages(request, exc)
-    else:
-        messages.success(request, _("The plan is now active."))
-    return redirect("treatments:detail", plan.public_id)
+    return _act(
+        request, plan, lambda: services.plan_activate(plan=plan, by=actor(request)), _("The plan is now active.")
+    )
 
 
 @login_required
 @require_POST
 def plan_complete(request: HttpRequest, plan_id: Any) -> HttpResponse:
     plan = _plan(request, plan_id, Need.WRITE_PLAN)
-    try:
-        services.plan_complete(plan=plan, by=actor(request))
-    except ValidationError as exc:
-        _service_messages(request, exc)
-    else:
-        messages.success(request, _("The plan is completed."))
-    return redirect("treatments:detail", plan.public_id)
+    return _act(
+        request, plan, lambda: services.plan_complete(plan=plan, by=actor(request)), _("The plan is completed.")
+    )
 
 
 @login_required
@@ -128,19 +147,10 @@ def plan_discontinue(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = DiscontinueForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(form, services.plan_discontinue, plan=plan, by=actor(request), reason=form.cleaned_data["reason"])
-        is not None
-    ):
-        messages.success(request, _("The plan is discontinued."))
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {"form": form, "patient": plan.patient, "plan": plan, "title": _("Discontinue the plan")},
-    )
+    return _form_page(
+        request, plan, form, services.plan_discontinue, plan=plan, values=lambda: {"reason": form.cleaned_data["reason"]},
+        saved=_("The plan is discontinued."), title=_("Discontinue the plan"),
+    )  # fmt: skip
 
 
 @login_required
@@ -188,16 +198,7 @@ def goal_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = GoalForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(form, services.goal_add, plan=plan, by=actor(request), **form.cleaned_data) is not None
-    ):
-        messages.success(request, _("Goal added."))
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Add a goal")}
-    )
+    return _form_page(request, plan, form, services.goal_add, plan=plan, saved=_("Goal added."), title=_("Add a goal"))
 
 
 @login_required
@@ -207,15 +208,8 @@ def goal_edit(request: HttpRequest, goal_id: Any) -> HttpResponse:
     if refused := _refuse_if_closed(request, plan):
         return refused
     form = GoalForm(request.POST or None, instance=goal)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(form, services.goal_update, goal=goal, by=actor(request), **form.cleaned_data) is not None
-    ):
-        messages.success(request, _("Goal saved."))
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": _("Edit goal")}
+    return _form_page(
+        request, plan, form, services.goal_update, goal=goal, saved=_("Goal saved."), title=_("Edit goal")
     )
 
 
@@ -229,36 +223,20 @@ def team_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
         return refused
     clinic = plan.patient.clinic
     form = CareTeamForm(request.POST or None, clinic=clinic)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(form, services.care_team_add, plan=plan, by=actor(request), **form.cleaned_data) is not None
-    ):
-        messages.success(request, _("Added to the care team."))
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {
-            "form": form,
-            "patient": plan.patient,
-            "plan": plan,
-            "title": _("Add to the care team"),
-        },
-    )
+    return _form_page(
+        request, plan, form, services.care_team_add, plan=plan, saved=_("Added to the care team."),
+        title=_("Add to the care team"),
+    )  # fmt: skip
 
 
 @login_required
 @require_POST
 def team_remove(request: HttpRequest, member_id: Any) -> HttpResponse:
     member = get_for(request, CareTeamMember.objects.select_related("plan__patient"), member_id, need=Need.WRITE_PLAN)
-    try:
-        services.care_team_remove(member=member, by=actor(request))
-    except ValidationError as exc:
-        _service_messages(request, exc)
-    else:
-        messages.success(request, _("Removed from the care team."))
-    return redirect("treatments:detail", member.plan.public_id)
+    return _act(
+        request, member.plan, lambda: services.care_team_remove(member=member, by=actor(request)),
+        _("Removed from the care team."),
+    )  # fmt: skip
 
 
 # --- interventions ------------------------------------------------------------------------------
@@ -279,32 +257,12 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
     if modality not in Modality.values:
         raise Http404
     form = intervention_form(modality, request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(
-            form,
-            services.intervention_add,
-            plan=plan,
-            by=actor(request),
-            modality=modality,
-            **form.common(),
-            detail=form.detail(),
-        )
-        is not None
-    ):
-        messages.success(request, _("%(kind)s added.") % {"kind": Modality(modality).label})
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {
-            "form": form,
-            "patient": plan.patient,
-            "plan": plan,
-            "title": _("Add: %(kind)s") % {"kind": Modality(modality).label},
-        },
-    )
+    return _form_page(
+        request, plan, form, services.intervention_add, plan=plan, modality=modality,
+        values=lambda: {**form.common(), "detail": form.detail()},
+        saved=_("%(kind)s added.") % {"kind": Modality(modality).label},
+        title=_("Add: %(kind)s") % {"kind": Modality(modality).label},
+    )  # fmt: skip
 
 
 @login_required
@@ -321,28 +279,9 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
             return _refuse_if_closed(request, plan) or redirect("treatments:detail", plan.public_id)
         raise PermissionDenied
     form = intervention_form(intervention.modality, request.POST or None, intervention=intervention)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and submit(
-            form,
-            services.intervention_update,
-            intervention=intervention,
-            by=actor(request),
-            **form.common(),
-            detail=form.detail(),
-        )
-        is not None
-    ):
-        messages.success(request, _("%(kind)s saved.") % {"kind": intervention.get_modality_display()})
-        return redirect("treatments:detail", plan.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {
-            "form": form,
-            "patient": plan.patient,
-            "plan": plan,
-            "title": _("Update: %(kind)s") % {"kind": intervention.get_modality_display()},
-        },
-    )
+    kind = intervention.get_modality_display()
+    return _form_page(
+        request, plan, form, services.intervention_update, intervention=intervention,
+        values=lambda: {**form.common(), "detail": form.detail()},
+        saved=_("%(kind)s saved.") % {"kind": kind}, title=_("Update: %(kind)s") % {"kind": kind},
+    )  # fmt: skip

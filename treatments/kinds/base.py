@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
-from clinics.forms_util import DateInput
+from clinics.forms_util import DateInput, check_order
 from clinics.validators import no_markup
+from patients import spine
 
 from ..choices import InterventionStatus
 from ..models import Intervention, InterventionDetail
@@ -48,9 +49,7 @@ class InterventionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
+        check_order(self, data, "start_date", "end_date", _("The end date cannot be before the start date."))
         return data
 
     def common(self) -> dict[str, Any]:
@@ -63,6 +62,29 @@ class InterventionForm(forms.Form):
     def detail(self) -> InterventionDetail | Details:
         """The kind's details, typed (a row to save, or a schema), once the form is valid."""
         raise NotImplementedError
+
+
+class DetailForm(InterventionForm, forms.ModelForm):
+    """A kind with a typed table: the form edits its row (``accessor`` on the intervention)."""
+
+    accessor: str
+    levels_label: Any = _l("Levels")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "levels" in self.fields:
+            # Spinal levels are picked from the list (stored as a JSON list, ordered head to tail).
+            self.fields["levels"] = forms.MultipleChoiceField(
+                label=self.levels_label, choices=spine.LEVEL_CHOICES, required=False
+            )
+
+    def detail(self) -> InterventionDetail:
+        return self.instance
+
+    @classmethod
+    def make(cls, data: Any = None, *, intervention: Intervention | None = None) -> InterventionForm:
+        instance = getattr(intervention, cls.accessor) if intervention is not None else None
+        return cls(data, instance=instance, initial=initial_of(intervention))
 
 
 def initial_of(intervention: Intervention | None) -> dict[str, Any]:
@@ -129,6 +151,32 @@ def descriptive_form(form_class: type[DescriptiveForm]) -> Callable[..., Interve
     return make
 
 
+class SessionsForm(DescriptiveForm):
+    """A descriptive kind that is one choice and a number of sessions (psychology, complementary)."""
+
+    choice_field: str
+    choice_options: list[tuple[str, Any]]
+    sessions = forms.IntegerField(label=_l("Number of sessions"), min_value=1, max_value=100, required=False)
+
+    @classmethod
+    def summary(cls, i: Intervention) -> str:
+        details: Any = cls.schema.model_validate(i.details)
+        label = str(dict(cls.choice_options).get(getattr(details, cls.choice_field), ""))
+        return with_sessions(label, details.sessions)
+
+    @classmethod
+    def booking(cls, i: Intervention) -> str:
+        details: Any = cls.schema.model_validate(i.details)
+        return sessions_to_book(details.sessions)
+
+    @classmethod
+    def kind(cls, modality: str, plain_words: Any) -> Kind:
+        """The kind of this form; ``plain_words`` puts the summary in a sentence for the patient."""
+        return Kind(
+            modality, descriptive_form(cls), cls.summary, plain_from(cls.summary, plain_words), booking=cls.booking
+        )
+
+
 def sessions(per_week: int | None, weeks: int | None) -> str:
     if not per_week or not weeks:
         return ""
@@ -155,3 +203,8 @@ def plain_from(summary: Callable[[Intervention], str], template: Any) -> Callabl
         return str(template) % {"what": summary(i).lower()}
 
     return plain
+
+
+def text_field(label: Any, *, required: bool = False, help_text: Any = "") -> forms.CharField:
+    """A line of free text of a descriptive kind (200 characters, no markup)."""
+    return forms.CharField(label=label, required=required, max_length=200, validators=[no_markup], help_text=help_text)

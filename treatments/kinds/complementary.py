@@ -7,30 +7,14 @@ from django.utils.translation import gettext_lazy as _l
 
 from .. import choices as c
 from ..choices import Modality
-from ..models import Intervention
 from ..schemas import Complementary
-from .base import DescriptiveForm, Kind, descriptive_form, plain_from, sessions_to_book, with_sessions
+from .base import SessionsForm
 
 
-class ComplementaryForm(DescriptiveForm):
-    schema = Complementary
-    therapy = forms.ChoiceField(label=_l("Therapy"), choices=c.COMPLEMENTARY)
-    sessions = forms.IntegerField(label=_l("Number of sessions"), min_value=1, max_value=100, required=False)
+class ComplementaryForm(SessionsForm):
+    schema, choice_field, choice_options = Complementary, "therapy", c.COMPLEMENTARY
+    therapy = forms.ChoiceField(label=_l("Therapy"), choices=choice_options)
+    field_order = ["therapy", "sessions"]
 
 
-def summary(i: Intervention) -> str:
-    d = Complementary.model_validate(i.details)
-    return with_sessions(c.label_of(c.COMPLEMENTARY, d.therapy), d.sessions)
-
-
-def booking(i: Intervention) -> str:
-    return sessions_to_book(Complementary.model_validate(i.details).sessions)
-
-
-KIND = Kind(
-    Modality.COMPLEMENTARY,
-    descriptive_form(ComplementaryForm),
-    summary,
-    plain_from(summary, _l("Complementary therapy: %(what)s.")),
-    booking=booking,
-)
+KIND = ComplementaryForm.kind(Modality.COMPLEMENTARY, _l("Complementary therapy: %(what)s."))

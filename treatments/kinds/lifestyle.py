@@ -5,25 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _l
 
-from clinics.validators import no_markup
-
 from .. import choices as c
 from ..choices import Modality
 from ..models import Intervention
 from ..schemas import Lifestyle
-from .base import DescriptiveForm, Kind, descriptive_form, plain_from
+from .base import DescriptiveForm, Kind, descriptive_form, plain_from, text_field
 
 
 class LifestyleForm(DescriptiveForm):
     schema = Lifestyle
     focus = forms.ChoiceField(label=_l("Focus"), choices=c.LIFESTYLE_FOCUS)
-    target = forms.CharField(
-        label=_l("Target"),
-        required=False,
-        max_length=200,
-        validators=[no_markup],
-        help_text=_l("e.g. lose 5 kg, stop smoking by the review date"),
-    )
+    target = text_field(_l("Target"), help_text=_l("e.g. lose 5 kg, stop smoking by the review date"))
 
 
 def summary(i: Intervention) -> str:

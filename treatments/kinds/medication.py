@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from .. import choices as c
 from ..choices import Modality
 from ..models import Intervention, Medication
-from .base import InterventionForm, Kind, initial_of, number
+from .base import DetailForm, Kind, number
 
 
-class MedicationForm(InterventionForm, forms.ModelForm):
+class MedicationForm(DetailForm):
+    accessor = "medication"
     date_labels = (_l("Start"), _l("Stop"))
 
     class Meta:
         model = Medication
         fields = ["drug", "drug_name", "dose", "unit", "frequency", "max_per_day", "route"]
-
-    def detail(self) -> Medication:
-        return self.instance
-
-
-def form(data: Any = None, *, intervention: Intervention | None = None) -> MedicationForm:
-    instance = intervention.medication if intervention is not None else None
-    return MedicationForm(data, instance=instance, initial=initial_of(intervention))
 
 
 def _frequency(m: Medication) -> str:
@@ -64,4 +54,4 @@ def plain(i: Intervention) -> str:
     }
 
 
-KIND = Kind(Modality.MEDICATION, form, summary, plain, bookable=False)
+KIND = Kind(Modality.MEDICATION, MedicationForm.make, summary, plain, bookable=False)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -14,26 +11,19 @@ from .. import choices as c
 from .. import trials
 from ..choices import Modality
 from ..models import Intervention, NeuromodulationTrial, TrialOutcome
-from .base import InterventionForm, Kind, initial_of, number
+from .base import DetailForm, Kind, number
 
 
-class TrialForm(InterventionForm, forms.ModelForm):
+class TrialForm(DetailForm):
+    accessor = "trial"
     date_labels = (_l("Trial start"), _l("Trial end"))
-    levels = forms.MultipleChoiceField(label=_l("Lead levels"), choices=spine.LEVEL_CHOICES, required=False)
+    levels_label = _l("Lead levels")
 
     class Meta:
         model = NeuromodulationTrial
         fields = [
             "device", "cpt_code", "cpt_confirmed", "levels", "baseline_nrs", "trial_nrs", "analgesic_change", "decision",
         ]  # fmt: skip
-
-    def detail(self) -> NeuromodulationTrial:
-        return self.instance
-
-
-def form(data: Any = None, *, intervention: Intervention | None = None) -> TrialForm:
-    instance = intervention.trial if intervention is not None else None
-    return TrialForm(data, instance=instance, initial=initial_of(intervention))
 
 
 def summary(i: Intervention) -> str:
@@ -65,4 +55,4 @@ def verdict(outcome: TrialOutcome) -> str:
     return text
 
 
-KIND = Kind(Modality.NEUROMODULATION_TRIAL, form, summary, plain, booking=booking)
+KIND = Kind(Modality.NEUROMODULATION_TRIAL, TrialForm.make, summary, plain, booking=booking)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -13,7 +10,7 @@ from patients import spine
 from .. import choices as c
 from ..choices import Modality
 from ..models import Intervention, ProcedureDetail
-from .base import InterventionForm, Kind, initial_of
+from .base import DetailForm, Kind
 
 # Plain words for the patient.
 PLAIN = {
@@ -30,9 +27,9 @@ PLAIN = {
 }
 
 
-class ProcedureForm(InterventionForm, forms.ModelForm):
+class ProcedureForm(DetailForm):
+    accessor = "procedure"
     date_labels = (_l("Date"), _l("End date (if more than one day)"))
-    levels = forms.MultipleChoiceField(label=_l("Levels"), choices=spine.LEVEL_CHOICES, required=False)
 
     class Meta:
         model = ProcedureDetail
@@ -40,14 +37,6 @@ class ProcedureForm(InterventionForm, forms.ModelForm):
             "procedure_type", "cpt_code", "cpt_confirmed", "levels", "side",
             "pain_before", "pain_after", "percent_relief", "relief_duration", "relief_duration_unit",
         ]  # fmt: skip
-
-    def detail(self) -> ProcedureDetail:
-        return self.instance
-
-
-def form(data: Any = None, *, intervention: Intervention | None = None) -> ProcedureForm:
-    instance = intervention.procedure if intervention is not None else None
-    return ProcedureForm(data, instance=instance, initial=initial_of(intervention))
 
 
 def result(p: ProcedureDetail) -> str:
@@ -85,4 +74,4 @@ def booking(i: Intervention) -> str:
     return c.label_of(c.PROCEDURE_TYPES, i.procedure.procedure_type)
 
 
-KIND = Kind(Modality.PROCEDURE, form, summary, plain, booking=booking)
+KIND = Kind(Modality.PROCEDURE, ProcedureForm.make, summary, plain, booking=booking)

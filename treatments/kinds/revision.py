@@ -7,31 +7,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from clinics.forms_util import DateInput
-from clinics.validators import no_markup
 
 from .. import choices as c
 from ..choices import Modality
 from ..models import Intervention
 from ..schemas import SurgicalRevision
-from .base import DescriptiveForm, Kind, descriptive_form, plain_from
+from .base import DescriptiveForm, Kind, descriptive_form, plain_from, text_field
 
 
 class SurgicalRevisionForm(DescriptiveForm):
     schema = SurgicalRevision
     indication = forms.ChoiceField(label=_l("Indication"), choices=c.REVISION_INDICATIONS)
-    option = forms.CharField(
-        label=_l("Surgical option"),
-        max_length=200,
-        validators=[no_markup],
-        help_text=_l("e.g. revision decompression, extension of fusion"),
+    option = text_field(
+        _l("Surgical option"), required=True, help_text=_l("e.g. revision decompression, extension of fusion")
     )
-    referred_to = forms.CharField(
-        label=_l("Referred to"),
-        required=False,
-        max_length=200,
-        validators=[no_markup],
-        help_text=_l("Surgeon or service"),
-    )
+    referred_to = text_field(_l("Referred to"), help_text=_l("Surgeon or service"))
     referral_date = forms.DateField(label=_l("Referral date"), required=False, widget=DateInput())
 
 
