@@ -46,11 +46,20 @@ def require(request: HttpRequest, need: Need) -> Membership:
     return membership
 
 
+# The class attribute naming a patient-bound model's path to its clinic.
+CLINIC_FIELD = "clinic_field"
+
+
+def clinic_path(model: type[models.Model]) -> str:
+    """The lookup from ``model`` to its clinic, e.g. ``"plan__patient__clinic"``."""
+    return str(getattr(model, CLINIC_FIELD))
+
+
 def scoped(request: HttpRequest, model_or_qs: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
     """Rows of a patient-bound model that belong to the active clinic."""
     membership = active_membership(request)
     qs = model_or_qs._default_manager.all() if isinstance(model_or_qs, type) else model_or_qs
-    return qs.filter(**{qs.model.clinic_field: membership.clinic})  # type: ignore[attr-defined]
+    return qs.filter(**{clinic_path(qs.model): membership.clinic})
 
 
 def get_for(

@@ -9,6 +9,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
+from .access import CLINIC_FIELD, clinic_path
 from .history import history, versions_of
 from .models import AccessLog, Clinic, Membership
 
@@ -32,10 +33,6 @@ class AuditEntry:
     fields: list[str] = field(default_factory=list)
 
 
-# The attribute naming a patient-bound model's path to its clinic (see clinics.access).
-CLINIC_FIELD = "clinic_field"
-
-
 def audited_models() -> list[type[models.Model]]:
     """Every model with a history table and a path to its clinic: the clinical data we audit."""
     found = []
@@ -55,7 +52,7 @@ def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int
     for model in audited_models():
         if model_label and model._meta.label != model_label:
             continue
-        clinic_field = str(getattr(model, CLINIC_FIELD))
+        clinic_field = clinic_path(model)
         latest = list(history(model).filter(**{clinic_field: clinic}).order_by("-history_date")[:limit])
         if not latest:
             continue

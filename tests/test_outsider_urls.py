@@ -18,6 +18,7 @@ from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from clinics.access import clinic_path
 from clinics.models import Clinic
 
 # A URL kwarg names the model it points to: ``plan_id`` -> a model whose name ends in "plan".
@@ -60,7 +61,7 @@ def _ids_for(kwargs: tuple[str, ...], clinic: Clinic) -> dict[str, uuid.UUID]:
         if kwarg in ids:
             continue
         model = _model_for(kwarg)
-        obj: Any = model._default_manager.filter(**{model.clinic_field: clinic}).first()  # type: ignore[attr-defined]
+        obj: Any = model._default_manager.filter(**{clinic_path(model): clinic}).first()
         assert obj is not None, f"the demo has no {model.__name__} at {clinic}: seed one so its URLs get tested"
         ids[kwarg] = obj.public_id
         for other in kwargs:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from clinics.demo import DemoContext
 
 from . import kinds, services
-from .models import GoalKind, GoalStatus, InterventionStatus, Modality, TreatmentPlan
+from .models import GoalKind, GoalStatus, InterventionStatus, Modality, PlanStatus, TreatmentPlan
 
 S = InterventionStatus
 
@@ -33,7 +33,7 @@ def _build(
     goals: list[dict],
     interventions: list[tuple[str, str, dict, dict]],
     team: tuple[tuple[str, str], ...] = (),
-    finish: str = "",
+    finish: PlanStatus = PlanStatus.DRAFT,
     reason: str = "",
     end: date | None = None,
 ) -> None:
@@ -51,11 +51,11 @@ def _build(
     for modality, status, dates, details in interventions:
         detail = kinds.detail_from(modality, details)
         services.intervention_add(plan=plan, by=by, modality=modality, status=status, detail=detail, **dates)
-    if finish in ("active", "completed"):
+    if finish in (PlanStatus.ACTIVE, PlanStatus.COMPLETED):
         services.plan_activate(plan=plan, by=by)
-    if finish == "completed":
+    if finish == PlanStatus.COMPLETED:
         services.plan_complete(plan=plan, by=by, end_date=end)
-    if finish == "discontinued":
+    if finish == PlanStatus.DISCONTINUED:
         services.plan_discontinue(plan=plan, by=by, reason=reason, end_date=end)
 
 
@@ -87,7 +87,7 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.OPIOID_TAPER, S.PLANNED, {"start_date": today + timedelta(days=14)}, {"programme": "taper", "target_mme": "30", "step_percent": 10, "step_weeks": 4}),
                 (Modality.COMPLEMENTARY, S.PLANNED, {"start_date": today + timedelta(days=10)}, {"therapy": "acupuncture", "sessions": 6}),
             ],
-            finish="active",
+            finish=PlanStatus.ACTIVE,
         )  # fmt: skip
     if len(north) > 1:  # draft: an SCS trial being prepared
         _build(
@@ -119,7 +119,7 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.PHYSICAL_THERAPY, S.DONE, {"start_date": ago(250), "end_date": ago(166)}, {"focus": ["flexibility", "posture"], "sessions_per_week": 1, "weeks": 12}),
                 (Modality.COMPLEMENTARY, S.DONE, {"start_date": ago(240)}, {"therapy": "yoga", "sessions": 10}),
             ],
-            finish="completed", end=ago(200),
+            finish=PlanStatus.COMPLETED, end=ago(200),
         )  # fmt: skip
     if len(north) > 3:  # discontinued
         _build(
@@ -131,7 +131,7 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.PROCEDURE, S.DONE, {"start_date": ago(140)}, {"procedure_type": "esi_interlaminar", "cpt_code": "62323", "levels": ["L3", "L4"], "pain_before": 7, "pain_after": 5, "relief_duration": 3, "relief_duration_unit": "weeks"}),
                 (Modality.SURGICAL_REVISION, S.PLANNED, {}, {"indication": "compression", "option": "Revision decompression L3-L4", "referred_to": "Spine surgery, North"}),
             ],
-            finish="discontinued", reason="The patient chose to pause treatment while caring for a family member.", end=ago(90),
+            finish=PlanStatus.DISCONTINUED, reason="The patient chose to pause treatment while caring for a family member.", end=ago(90),
         )  # fmt: skip
     if len(south) > 0:  # active: SCS trial succeeded, implant decided; fentanyl patch
         _build(
@@ -148,5 +148,5 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.NEUROMODULATION_TRIAL, S.DONE, {"start_date": ago(20), "end_date": ago(13)}, {"device": "scs", "cpt_code": "63650", "levels": ["T8", "T9"], "baseline_nrs": 8, "trial_nrs": 3, "analgesic_change": "reduced", "decision": "implant"}),
                 (Modality.PROCEDURE, S.SCHEDULED, {"start_date": today + timedelta(days=21)}, {"procedure_type": "scs_implant", "cpt_code": "63685", "levels": ["T8", "T9"]}),
             ],
-            finish="active",
+            finish=PlanStatus.ACTIVE,
         )  # fmt: skip

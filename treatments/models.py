@@ -88,7 +88,7 @@ class TreatmentPlan(models.Model):
             # of one patient at the same moment cannot both succeed.
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=Q(status="active"),
+                condition=Q(status=PlanStatus.ACTIVE),
                 name="treatmentplan_one_active_per_patient",
                 violation_error_message=_(
                     "This patient already has an active plan. Complete or discontinue it before activating another."
@@ -97,7 +97,7 @@ class TreatmentPlan(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="treatmentplan_status_valid"),
             models.CheckConstraint(
-                condition=~Q(status="discontinued") | ~Q(discontinued_reason=""),
+                condition=~Q(status=PlanStatus.DISCONTINUED) | ~Q(discontinued_reason=""),
                 name="treatmentplan_discontinued_has_reason",
                 violation_error_message=_("Give the reason the plan was discontinued."),
             ),

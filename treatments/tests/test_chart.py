@@ -2,10 +2,12 @@
 
 import datetime
 from decimal import Decimal
-from types import SimpleNamespace
+from typing import cast
 
+from django.test import RequestFactory
 from django.urls import reverse
 
+from clinics.http import ClinicRequest
 from treatments import chart_parts, mme
 from treatments.models import InterventionStatus, Modality, PlanStatus
 from treatments.tests.factories import InterventionFactory, TreatmentPlanFactory, medication
@@ -27,10 +29,6 @@ def test_the_header_shows_nothing_without_opioids():
     assert chart_parts.mme_badges(mme.total_mme([], on=datetime.date(2025, 5, 1))) == []
 
 
-def _request(membership):
-    return SimpleNamespace(membership=membership)
-
-
 def test_the_timeline_has_plans_procedures_trials_and_medication_starts_and_stops(plan_a, patient_a, physician_a):
     plan_a.status = PlanStatus.ACTIVE
     plan_a.save()
@@ -45,8 +43,9 @@ def test_the_timeline_has_plans_procedures_trials_and_medication_starts_and_stop
     )  # fmt: skip
     draft = TreatmentPlanFactory.create(patient=patient_a, author=physician_a, title="Next steps")
     medication(draft, "oxycodone", "5", status=InterventionStatus.PLANNED)  # a draft's medication has not started
-    request = SimpleNamespace(membership=physician_a.memberships.get())
-    entries = {(e.day.isoformat(), e.kind, e.title, e.detail) for e in chart_parts.timeline(patient_a, request)}  # type: ignore[arg-type]
+    request = cast(ClinicRequest, RequestFactory().get("/"))
+    request.membership = physician_a.memberships.get()
+    entries = {(e.day.isoformat(), e.kind, e.title, e.detail) for e in chart_parts.timeline(patient_a, request)}
     assert ("2025-03-01", "plan", "Plan started: Back on my feet", "") in entries
     assert any(e[:3] == ("2025-03-02", "medication", "Medication started") for e in entries)
     assert any(e[:3] == ("2025-03-20", "medication", "Medication stopped") for e in entries)
