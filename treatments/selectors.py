@@ -18,7 +18,7 @@ from clinics.models import Clinic, Membership
 from patients.models import Patient
 
 from . import choices as c
-from . import kinds, mme
+from . import kinds, mme, trials
 from .models import (
     DETAIL_ACCESSORS,
     CareTeamMember,
@@ -276,3 +276,87 @@ def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
         .select_related("plan__patient")
         .order_by(models.F("start_date").asc(nulls_last=True), "id")
     )
+
+
+# --- Reports computed by the database ------------------------------------------------------------
+
+
+def mme_per_patient(clinic: Clinic, *, on: date) -> dict[int, Decimal]:
+    """Each patient's MME/day on ``on`` over the current opioid prescriptions of their active plan,
+    summed by the database in one query (patients without an opioid are left out).
+
+    The same rule as ``mme.total_mme``: started on or before ``on``, not past the stop date, not
+    marked done or stopped; drugs without a factor (buprenorphine, non-opioids) add nothing.
+    """
+    rows = (
+        Medication.objects.filter(
+            intervention__plan__patient__clinic=clinic,
+            intervention__plan__status=PlanStatus.ACTIVE,
+            intervention__start_date__lte=on,
+        )
+        .filter(models.Q(intervention__end_date__isnull=True) | models.Q(intervention__end_date__gte=on))
+        .exclude(intervention__status__in=c.ENDED_STATUSES)
+        .values("intervention__plan__patient_id")
+        .annotate(total=models.Sum(daily_mme_expression()))
+        .order_by()
+    )
+    return {row["intervention__plan__patient_id"]: row["total"] for row in rows if row["total"] is not None}
+
+
+def trial_meets_rule_expression() -> models.Case:
+    """Whether a ``NeuromodulationTrial`` met its success rule, as SQL (NULL while undecided).
+
+    Relief >= 50% is ``2 x trial <= baseline``: exact on decimals, no division. SCS also needs
+    stable or reduced analgesic use; a pump needs more than 50% (``2 x trial < baseline``).
+    """
+    twice_trial = models.F("trial_nrs") * 2
+    decided = models.Q(baseline_nrs__gt=0, trial_nrs__isnull=False)
+    scs = decided & models.Q(device=trials.SCS) & ~models.Q(analgesic_change="")
+    return models.Case(
+        models.When(
+            scs,
+            then=models.Case(
+                models.When(
+                    models.Q(baseline_nrs__gte=twice_trial, analgesic_change__in=[trials.REDUCED, trials.STABLE]),
+                    then=models.Value(True),
+                ),
+                default=models.Value(False),
+            ),
+        ),
+        models.When(
+            decided & models.Q(device=trials.PUMP),
+            then=models.Case(
+                models.When(baseline_nrs__gt=twice_trial, then=models.Value(True)), default=models.Value(False)
+            ),
+        ),
+        default=None,
+        output_field=models.BooleanField(null=True),
+    )
+
+
+def trial_results(clinic: Clinic) -> dict[str, dict[str, int]]:
+    """Per device: how many trials met the rule, did not, and how many went on to an implant
+    decision, counted by the database (one query)."""
+    rows = (
+        NeuromodulationTrial.objects.filter(intervention__plan__patient__clinic=clinic)
+        .annotate(meets=trial_meets_rule_expression())
+        .values("device")
+        .annotate(
+            met=models.Count("id", filter=models.Q(meets=True)),
+            not_met=models.Count("id", filter=models.Q(meets=False)),
+            implanted=models.Count("id", filter=models.Q(decision=c.IMPLANT)),
+        )
+        .order_by("device")
+    )
+    return {row["device"]: {k: row[k] for k in ("met", "not_met", "implanted")} for row in rows}
+
+
+def procedure_relief(clinic: Clinic) -> dict[str, tuple[int, Decimal | None]]:
+    """Per procedure type: the number done with a recorded relief and its mean percentage."""
+    rows = (
+        ProcedureDetail.objects.filter(intervention__plan__patient__clinic=clinic, percent_relief__isnull=False)
+        .values("procedure_type")
+        .annotate(n=models.Count("id"), mean=models.Avg("percent_relief"))
+        .order_by("procedure_type")
+    )
+    return {row["procedure_type"]: (row["n"], row["mean"]) for row in rows}

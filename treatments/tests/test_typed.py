@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from treatments import mme, schemas, selectors, services
-from treatments.models import InterventionStatus, Medication, Modality
+from treatments.models import InterventionStatus, Medication, Modality, NeuromodulationTrial, PlanStatus
 from treatments.schemas import PhysicalTherapy
 from treatments.tests.factories import InterventionFactory, TreatmentPlanFactory, medication
 
@@ -161,3 +161,72 @@ def test_a_medication_in_progress_keeps_its_start_date_rule_on_update(plan_a, ph
             end_date=None, notes="",
         )  # fmt: skip
     assert "start_date" in exc.value.message_dict
+
+
+def test_the_database_sums_each_patients_mme_like_the_chart(plan_a, patient_a, clinic_a):
+    plan_a.status = PlanStatus.ACTIVE
+    plan_a.save()
+    on = datetime.date(2025, 5, 1)
+    medication(plan_a, "oxycodone", "10", frequency="tid")  # 45
+    medication(plan_a, "fentanyl_patch", "25", unit="mcg/hr", frequency="patch72", route="transdermal")  # 60
+    medication(plan_a, "buprenorphine", "8", frequency="qd", route="sublingual")  # shown, not summed
+    medication(plan_a, "morphine", "30", status=InterventionStatus.STOPPED, end_date=datetime.date(2025, 4, 1))
+    medication(plan_a, "tramadol", "50", start_date=datetime.date(2025, 6, 1))  # not started on that day
+
+    by_db = selectors.mme_per_patient(clinic_a, on=on)
+
+    assert by_db == {patient_a.pk: Decimal("105")}
+    assert selectors.mme_of_patient(patient_a, on=on).mme == by_db[patient_a.pk]
+
+
+@pytest.mark.parametrize(
+    ("device", "baseline", "trial", "change", "expected"),
+    [
+        ("scs", "8", "4", "stable", True),  # exactly 50%
+        ("scs", "7.0", "3.6", "reduced", False),  # 48.6%
+        ("scs", "8", "1", "increased", False),
+        ("pump", "8", "4", "", False),  # exactly 50% is not enough for a pump
+        ("pump", "6.5", "3.2", "", True),
+        ("scs", "8", "4", "", None),  # undecided without the analgesic change
+    ],
+)
+def test_the_database_applies_the_trial_rule_like_the_clinic_does(
+    plan_a, clinic_a, device, baseline, trial, change, expected
+):
+    details = {
+        "device": device,
+        "baseline_nrs": Decimal(baseline),
+        "trial_nrs": Decimal(trial),
+        "analgesic_change": change,
+    }
+    if device == "scs" and not change:
+        row = InterventionFactory.create(
+            plan=plan_a, modality=Modality.NEUROMODULATION_TRIAL, status=InterventionStatus.DONE,
+            details={"device": device, "baseline_nrs": Decimal(baseline)},
+        ).trial  # fmt: skip
+        NeuromodulationTrial.objects.filter(pk=row.pk).update(trial_nrs=Decimal(trial))  # as if half recorded
+        row.refresh_from_db()
+    else:
+        row = InterventionFactory.create(
+            plan=plan_a, modality=Modality.NEUROMODULATION_TRIAL, status=InterventionStatus.DONE, details=details
+        ).trial
+
+    meets = NeuromodulationTrial.objects.annotate(meets=selectors.trial_meets_rule_expression()).get(pk=row.pk).meets
+
+    assert meets is expected
+    assert row.outcome.success is expected
+
+
+def test_the_database_reports_procedure_relief_per_type(plan_a, clinic_a):
+    for before, after in [(8, 2), (6, 3), (7, 7)]:
+        InterventionFactory.create(
+            plan=plan_a, modality=Modality.PROCEDURE, status=InterventionStatus.DONE,
+            details={"procedure_type": "rfa", "pain_before": before, "pain_after": after},
+        )  # fmt: skip
+    InterventionFactory.create(plan=plan_a, modality=Modality.PROCEDURE, details={"procedure_type": "nerve_block"})
+
+    report = selectors.procedure_relief(clinic_a)
+
+    count, mean = report["rfa"]
+    assert count == 3 and mean is not None and round(mean) == round((75 + 50 + 0) / 3)
+    assert "nerve_block" not in report  # no result recorded
