@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from clinics.roles import Need
 
-from . import chart, findings, selectors
+from . import chart, selectors
+from .choices import EvaluationKind
 from .icd import M96_1
-from .models import Diagnosis, Evaluation, EvaluationKind, Patient, PriorSurgery
+from .models import Diagnosis, Evaluation, Patient, PriorSurgery
 
 OBESITY_BMI = Decimal("30")  # WHO obesity threshold; obesity is a risk factor for FBSS (CLINICAL.md)
 
@@ -44,22 +45,16 @@ def _can_edit(request: HttpRequest) -> bool:
 
 
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _diagnoses(patient, request)
-    history = selectors.history_of(Diagnosis, [d.pk for d in rows])
-    return {"rows": [(d, history.get(d.pk, [])) for d in rows], "can_edit": _can_edit(request)}
+    return {"rows": selectors.diagnosis_rows(_diagnoses(patient, request)), "can_edit": _can_edit(request)}
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _surgeries(patient, request)
-    history = selectors.history_of(PriorSurgery, [s.pk for s in rows])
-    return {"rows": [(s, history.get(s.pk, [])) for s in rows], "can_edit": _can_edit(request)}
+    return {"rows": selectors.surgery_rows(_surgeries(patient, request)), "can_edit": _can_edit(request)}
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _evaluations(patient, request)
-    history = selectors.history_of(Evaluation, [e.pk for e in rows])
     return {
-        "rows": [(e, findings.summary(e.kind, e.findings), history.get(e.pk, [])) for e in rows],
+        "rows": selectors.evaluation_rows(_evaluations(patient, request)),
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
     }
@@ -83,7 +78,7 @@ def timeline(patient: Patient, request: HttpRequest) -> list[chart.TimelineEntry
             )
         )
     for e in _evaluations(patient, request):
-        lines = findings.summary(e.kind, e.findings)
+        lines = selectors.findings_lines(e)
         entries.append(
             chart.TimelineEntry(
                 when=e.performed_on,
