@@ -1,7 +1,8 @@
 """Fixtures shared by every app's tests.
 
-The three people of every access test (STYLE.md): a physician of clinic A, a front-desk colleague
-at clinic A, and an outsider, a physician of clinic B. Browser fixtures drive the system Chromium.
+The staff of every access test, defined here once (STYLE.md): at clinic A a physician, a
+front-desk colleague, a physical therapist, a psychologist, a nurse and a clinic admin; and an
+outsider, a physician of clinic B. Browser fixtures drive the system Chromium.
 """
 
 from __future__ import annotations
@@ -12,52 +13,74 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from clinics.models import Clinic
 from clinics.roles import Role
 from clinics.tests.factories import PASSWORD, ClinicFactory, member
+from patients.models import Patient
 from patients.tests.factories import PatientFactory
 
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 
 @pytest.fixture
-def clinic_a(db: None) -> Any:
+def clinic_a(db: None) -> Clinic:
     return ClinicFactory.create(name="Clinic A", time_zone="America/Chicago")
 
 
 @pytest.fixture
-def clinic_b(db: None) -> Any:
+def clinic_b(db: None) -> Clinic:
     return ClinicFactory.create(name="Clinic B", time_zone="Europe/Stockholm")
 
 
 @pytest.fixture
-def physician_a(clinic_a: Clinic) -> Any:
+def physician_a(clinic_a: Clinic) -> User:
     return member(clinic_a, Role.PHYSICIAN, "physician.a")
 
 
 @pytest.fixture
-def frontdesk_a(clinic_a: Clinic) -> Any:
+def frontdesk_a(clinic_a: Clinic) -> User:
     return member(clinic_a, Role.FRONT_DESK, "frontdesk.a")
 
 
 @pytest.fixture
-def outsider(clinic_b: Clinic) -> Any:
+def therapist_a(clinic_a: Clinic) -> User:
+    return member(clinic_a, Role.THERAPIST, "therapist.a")
+
+
+@pytest.fixture
+def psychologist_a(clinic_a: Clinic) -> User:
+    return member(clinic_a, Role.PSYCHOLOGIST, "psychologist.a")
+
+
+@pytest.fixture
+def nurse_a(clinic_a: Clinic) -> User:
+    return member(clinic_a, Role.NURSE, "nurse.a")
+
+
+@pytest.fixture
+def clinic_admin_a(clinic_a: Clinic) -> User:
+    return member(clinic_a, Role.CLINIC_ADMIN, "admin.a")
+
+
+@pytest.fixture
+def outsider(clinic_b: Clinic) -> User:
     """A physician of clinic B: must never see anything of clinic A."""
     return member(clinic_b, Role.PHYSICIAN, "physician.b")
 
 
 @pytest.fixture
-def patient_a(clinic_a: Clinic, physician_a: Any) -> Any:
+def patient_a(clinic_a: Clinic, physician_a: User) -> Patient:
     return PatientFactory.create(clinic=clinic_a, primary_physician=physician_a)
 
 
 @pytest.fixture
-def login() -> Callable[[Any], Client]:
+def login() -> Callable[[User], Client]:
     """A test client signed in as ``user`` through the real login form (axes needs a request)."""
 
-    def _login(user: Any) -> Client:
+    def _login(user: User) -> Client:
         client = Client()
         response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
         assert response.status_code == 302, f"login failed for {user.username}"

@@ -86,4 +86,3 @@ def log_access(request: HttpRequest, patient: Any, action: str = AccessLog.Actio
         patient_public_id=patient.public_id,
         action=action,
     )
-

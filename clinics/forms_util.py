@@ -40,3 +40,24 @@ def submit(form: forms.BaseForm, write: Callable[..., T], /, **kwargs: Any) -> T
     except IntegrityError:
         add_conflict_error(form)
     return None
+
+
+class DateInput(forms.DateInput):
+    """The browser's own date picker; the value travels as ISO 8601 whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def person_name(user: Any) -> str:
+    """How staff are named in pickers and histories: full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    """A choice of a staff member, shown by name (pass the queryset of who may be chosen)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)

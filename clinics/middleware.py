@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .http import ClinicRequest
 from .models import Membership
 
 ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
@@ -45,24 +47,24 @@ class ActiveClinicMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.clinic = None  # type: ignore[attr-defined]
+        clinic_request = cast(ClinicRequest, request)
+        clinic_request.membership = None
+        clinic_request.clinic = None
+        clinic_request.memberships = []
         if request.user.is_authenticated:
             memberships = list(
                 Membership.objects.filter(user=request.user, is_active=True)
                 .select_related("clinic", "user")
                 .order_by("clinic__name")
             )
-            request.memberships = memberships  # type: ignore[attr-defined]
+            clinic_request.memberships = memberships
             if memberships:
                 wanted = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
                 chosen = next((m for m in memberships if m.clinic_id == wanted), memberships[0])
                 request.session[ACTIVE_CLINIC_SESSION_KEY] = chosen.clinic_id
-                request.membership = chosen  # type: ignore[attr-defined]
-                request.clinic = chosen.clinic  # type: ignore[attr-defined]
+                clinic_request.membership = chosen
+                clinic_request.clinic = chosen.clinic
                 timezone.activate(chosen.clinic.tz)
-        else:
-            request.memberships = []  # type: ignore[attr-defined]
         try:
             return self.get_response(request)
         finally:

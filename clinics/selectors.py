@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.db import models
 
+from .history import history, versions_of
 from .models import AccessLog, Clinic, Membership
 
 
@@ -28,42 +28,50 @@ class AuditEntry:
     action: str
     model_label: str
     object_label: str
+    # Which fields changed, by label only: a clinic admin audits clinical records without reading them.
+    fields: list[str] = field(default_factory=list)
 
 
-_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# The attribute naming a patient-bound model's path to its clinic (see clinics.access).
+CLINIC_FIELD = "clinic_field"
 
 
 def audited_models() -> list[type[models.Model]]:
     """Every model with a history table and a path to its clinic: the clinical data we audit."""
     found = []
     for model in apps.get_models():
-        history = getattr(model, "history", None)
-        if history is not None and hasattr(model, "clinic_field") and not model.__name__.startswith("Historical"):
+        if hasattr(model._meta, "simple_history_manager_attribute") and hasattr(model, CLINIC_FIELD):
             found.append(model)
     return sorted(found, key=lambda m: m._meta.label)
 
 
 def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    """The latest changes to the clinic's clinical records, newest first, across audited models."""
-    rows: list[tuple[Any, type[models.Model]]] = []
+    """The latest changes to the clinic's clinical records, newest first, with what changed.
+
+    Per audited model: one query for the latest versions, one for the earlier versions of the
+    same records (to diff against), and the lookups of ``clinics.history``.
+    """
+    entries: list[AuditEntry] = []
     for model in audited_models():
         if model_label and model._meta.label != model_label:
             continue
-        history_qs = model.history.filter(**{model.clinic_field: clinic}).order_by("-history_date")[:limit]  # type: ignore[attr-defined]
-        rows.extend((record, model) for record in history_qs)
-    rows.sort(key=lambda pair: pair[0].history_date, reverse=True)
-    rows = rows[:limit]
-    user_ids = {record.history_user_id for record, _ in rows if record.history_user_id}
-    users = get_user_model().objects.in_bulk(user_ids)
-    entries = []
-    for record, model in rows:
-        entries.append(
-            AuditEntry(
-                at=record.history_date,
-                user=users.get(record.history_user_id),
-                action=_ACTIONS.get(record.history_type, record.history_type),
-                model_label=str(model._meta.verbose_name),
-                object_label=str(getattr(record, "public_id", record.pk)),
-            )
-        )
-    return entries
+        clinic_field = str(getattr(model, CLINIC_FIELD))
+        latest = list(history(model).filter(**{clinic_field: clinic}).order_by("-history_date")[:limit])
+        if not latest:
+            continue
+        wanted = {record.history_id for record in latest}
+        ids = {record.id for record in latest}
+        for version in versions_of(model, history(model).filter(id__in=ids)):
+            if version.record.history_id in wanted:
+                entries.append(
+                    AuditEntry(
+                        at=version.at,
+                        user=version.user,
+                        action=version.action,
+                        model_label=str(model._meta.verbose_name),
+                        object_label=str(getattr(version.record, "public_id", version.record.pk)),
+                        fields=[change.label for change in version.changes],
+                    )
+                )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import selectors
 from .access import require
 from .forms import LoginForm, SwitchClinicForm
+from .http import ClinicRequest
 from .middleware import ACTIVE_CLINIC_SESSION_KEY
 from .panels import panels_for
 from .roles import Need
@@ -38,8 +39,8 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = getattr(request, "membership", None)
+def home(request: ClinicRequest) -> HttpResponse:
+    membership = request.membership
     if membership is None:
         return render(request, "clinics/no_clinic.html", status=403)
     return render(request, "clinics/home.html", {"panels": panels_for(request, membership)})
@@ -47,11 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def switch_clinic(request: HttpRequest) -> HttpResponse:
+def switch_clinic(request: ClinicRequest) -> HttpResponse:
     form = SwitchClinicForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest()
-    wanted = next((m for m in request.memberships if m.clinic.public_id == form.cleaned_data["clinic"]), None)  # type: ignore[attr-defined]
+    wanted = next((m for m in request.memberships if m.clinic.public_id == form.cleaned_data["clinic"]), None)
     if wanted is None:
         messages.error(request, _("You are not a member of that clinic."))
         return redirect("home")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.access import active_membership
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
@@ -95,7 +96,7 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
                 }
             )
         plans.append({"plan": plan, "rows": rows, "goals": list(plan.goals.all())})
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     return {
         "plans": plans,
         "total": data.total,

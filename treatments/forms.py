@@ -9,12 +9,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.forms_util import DateInput, UserChoiceField
 from clinics.models import Clinic
 from clinics.roles import Discipline
 from clinics.validators import no_markup
 
 from . import kinds
-from .kinds import DateInput
 from .models import Goal, InterventionStatus, Modality, TreatmentPlan
 from .selectors import team_candidates
 
@@ -73,15 +73,14 @@ class GoalForm(forms.ModelForm):
 
 
 class CareTeamForm(forms.Form):
-    user = forms.ModelChoiceField(label=_l("Member"), queryset=get_user_model().objects.none())
+    user = UserChoiceField(label=_l("Member"), queryset=get_user_model().objects.none())
     discipline = forms.ChoiceField(label=_l("Discipline"), choices=Discipline.choices)
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(field, UserChoiceField)  # noqa: S101 - narrows the type
         field.queryset = team_candidates(clinic)
-        field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         self.helper = _helper(Row(Column("user"), Column("discipline")), submit=_("Add to the care team"))
 
 

@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import ngettext
 
+from clinics import history
+from clinics.forms_util import DateInput
+from clinics.history import FieldChange
 from clinics.roles import Discipline
 from clinics.validators import no_markup
 from patients import spine
@@ -29,13 +32,6 @@ from .models import InterventionStatus, Modality
 
 if TYPE_CHECKING:
     from .models import Intervention
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _text(label: Any, *, required: bool = False, max_length: int = 200, help_text: Any = "") -> forms.CharField:
@@ -632,6 +628,28 @@ def summary(i: Intervention) -> str:
 def plain(i: Intervention) -> str:
     kind = KINDS.get(i.modality)
     return kind.plain(i) if kind else ""
+
+
+def details_changes(modality: str, before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """The change of an intervention's details, key by key, labelled and in words."""
+    kind = KINDS.get(modality)
+    fields = kind.form.base_fields if kind else {}
+    changed: list[FieldChange] = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        f = fields.get(key)
+        label = str(f.label) if f is not None and f.label else key
+        changed.append(FieldChange(label, _in_words(f, before.get(key)), _in_words(f, after.get(key))))
+    return changed
+
+
+def _in_words(f: Any, value: Any) -> str:
+    choices = {str(k): str(v) for k, v in getattr(f, "choices", None) or []}
+    if not choices or value in (None, "", []):
+        return history.plain(value)
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(choices.get(str(v), str(v)) for v in values)
 
 
 def _to_json(value: Any) -> Any:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from clinics.history import HIDDEN, FieldChange, Version, authors_of, history, person, versions_of
 from clinics.models import Clinic, Membership
 from patients.models import Patient
 
@@ -87,107 +88,60 @@ class Change:
     what: str  # the record's kind: plan, goal, intervention, care team member
     label: str
     action: str  # created, changed, deleted
-    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
+    fields: list[FieldChange] = field(default_factory=list)  # (field, old, new) in words
 
 
-_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-_SKIP = {"id", "public_id", "created_at", "updated_at", "added_at", "plan", "patient", "history_id"}
+# The plan's own link and its parts' links to it are not news in the plan's history.
+_HIDDEN = HIDDEN | {"plan", "patient"}
 
 
-def _display(model: type[models.Model], name: str, value: Any) -> str:
-    try:
-        f = model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - a history column without a model field
-        return str(value)
-    choices = dict(getattr(f, "flatchoices", None) or [])
-    if value in (None, ""):
-        return "—"
-    return str(choices.get(value, value))
-
-
-def _detail_display(f: Any, value: Any) -> str:
-    """A value of an intervention's details as its form shows it: choice labels, lists joined."""
-    if value in (None, "", []):
-        return "—"
-    choices = {str(k): str(v) for k, v in getattr(f, "choices", None) or []}
-    values = value if isinstance(value, list) else [value]
-    return ", ".join(choices.get(str(v), str(v)) for v in values)
-
-
-def _diff(model: type[models.Model], old: Any, new: Any) -> list[tuple[str, str, str]]:
-    changed: list[tuple[str, str, str]] = []
-    delta = new.diff_against(old)
-    for c in delta.changes:
-        if c.field in _SKIP:
-            continue
-        if c.field == "details":
-            kind = kinds.KINDS.get(getattr(new, "modality", ""))
-            fields = kind.form.base_fields if kind else {}
-            before, after = c.old or {}, c.new or {}
-            for key in sorted(set(before) | set(after)):
-                if before.get(key) != after.get(key):
-                    f = fields.get(key)
-                    label = str(f.label) if f is not None and f.label else key
-                    changed.append((label, _detail_display(f, before.get(key)), _detail_display(f, after.get(key))))
-            continue
-        label = str(getattr(model._meta.get_field(c.field), "verbose_name", c.field))
-        changed.append((label, _display(model, c.field, c.old), _display(model, c.field, c.new)))
-    return changed
+def _details_changes(record: Any, old: Any, new: Any) -> list[FieldChange]:
+    """An intervention's details, field by field, as its form labels and shows them."""
+    return kinds.details_changes(record.modality, old or {}, new or {})
 
 
 def plan_history(plan: TreatmentPlan) -> list[Change]:
     """Every version of the plan and its parts, newest first, with the fields that changed.
 
-    Four history queries plus one for the users, whatever the number of versions.
+    Four history queries plus one for the users (and one per changed kind of related row),
+    whatever the number of versions.
     """
-    sources: list[tuple[type[models.Model], models.QuerySet]] = [
-        (TreatmentPlan, TreatmentPlan.history.filter(id=plan.pk)),  # type: ignore[attr-defined]
-        (Goal, Goal.history.filter(plan_id=plan.pk)),  # type: ignore[attr-defined]
-        (Intervention, Intervention.history.filter(plan_id=plan.pk)),  # type: ignore[attr-defined]
-        (CareTeamMember, CareTeamMember.history.filter(plan_id=plan.pk)),  # type: ignore[attr-defined]
+    sources: list[tuple[type[models.Model], list[Any]]] = [
+        (TreatmentPlan, list(history(TreatmentPlan).filter(id=plan.pk))),
+        (Goal, list(history(Goal).filter(plan_id=plan.pk))),
+        (Intervention, list(history(Intervention).filter(plan_id=plan.pk))),
+        (CareTeamMember, list(history(CareTeamMember).filter(plan_id=plan.pk))),
     ]
-    changes: list[Change] = []
-    user_ids: set[int] = set()
-    rows: list[tuple[type[models.Model], Any, list[tuple[str, str, str]]]] = []
-    for model, qs in sources:
-        previous: dict[int, Any] = {}
-        for record in qs.order_by("history_date", "history_id"):
-            fields: list[tuple[str, str, str]] = []
-            old = previous.get(record.id)
-            if record.history_type == "~" and old is not None:
-                fields = _diff(model, old, record)
-                if not fields:
-                    previous[record.id] = record
-                    continue
-            previous[record.id] = record
-            if record.history_user_id:
-                user_ids.add(record.history_user_id)
-            if model is CareTeamMember:
-                user_ids.add(record.user_id)
-            rows.append((model, record, fields))
-    users = get_user_model().objects.in_bulk(user_ids)
-    for model, record, fields in rows:
-        if model is Intervention:
-            label = str(Modality(record.modality).label) if record.modality in Modality.values else record.modality
-        elif model is Goal:
-            label = record.get_kind_display()
-        elif model is CareTeamMember:
-            member = users.get(record.user_id)
-            label = (member.get_full_name() or member.get_username()) if member else ""
-        else:
-            label = record.title
-        changes.append(
-            Change(
-                at=record.history_date,
-                user=users.get(record.history_user_id),
-                what=str(model._meta.verbose_name),
-                label=label,
-                action=_ACTIONS.get(record.history_type, record.history_type),
-                fields=fields,
-            )
+    members = authors_of((r for _m, records in sources for r in records), also=(r.user_id for r in sources[-1][1]))
+    found: list[tuple[type[models.Model], Version]] = []
+    for model, records in sources:
+        found.extend(
+            (model, v)
+            for v in versions_of(model, records, hidden=_HIDDEN, expand={"details": _details_changes}, users=members)
         )
+    changes = [
+        Change(
+            at=v.at,
+            user=v.user,
+            what=str(model._meta.verbose_name),
+            label=_label(model, v.record, members),
+            action=v.action,
+            fields=v.changes,
+        )
+        for model, v in found
+    ]
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
+
+
+def _label(model: type[models.Model], record: Any, members: dict[Any, Any]) -> str:
+    if model is Intervention:
+        return str(Modality(record.modality).label) if record.modality in Modality.values else record.modality
+    if model is Goal:
+        return str(record.get_kind_display())
+    if model is CareTeamMember:
+        return person(members.get(record.user_id)) if record.user_id in members else ""
+    return str(record.title)
 
 
 def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:

@@ -9,6 +9,7 @@ changed, one active plan per patient, care team members belong to the patient's 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,21 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.models import Membership
+from clinics.recording import delete_record, save_record
 from clinics.roles import ROLE_DISCIPLINE, Discipline
 from patients.models import Patient
 
-from .models import CareTeamMember, Goal, Intervention, PlanStatus, TreatmentPlan
+from .models import CareTeamMember, Goal, GoalStatus, Intervention, PlanStatus, TreatmentPlan
 
-PLAN_FIELDS = ("title", "summary", "start_date", "review_date")
-GOAL_FIELDS = ("kind", "description", "baseline_value", "target_value", "target_date", "status")
 INTERVENTION_FIELDS = ("status", "start_date", "end_date", "notes", "details")
-
-
-def _save(instance: Any, *, by: Any) -> Any:
-    instance.full_clean()
-    instance._history_user = by
-    instance.save()
-    return instance
 
 
 def _require_open(plan: TreatmentPlan) -> None:
@@ -51,7 +44,7 @@ def plan_create(
     *, patient: Patient, by: Any, title: str, start_date: date, review_date: date, summary: str = ""
 ) -> TreatmentPlan:
     """A new draft plan for ``patient``, authored by ``by``, who joins its care team."""
-    plan = _save(
+    plan = save_record(
         TreatmentPlan(
             patient=patient, author=by, title=title, summary=summary, start_date=start_date, review_date=review_date
         ),
@@ -59,19 +52,18 @@ def plan_create(
     )
     membership = _active_member(by, patient.clinic_id)
     discipline = ROLE_DISCIPLINE.get(membership.role, Discipline.OTHER) if membership else Discipline.OTHER
-    _save(CareTeamMember(plan=plan, user=by, discipline=discipline), by=by)
+    save_record(CareTeamMember(plan=plan, user=by, discipline=discipline), by=by)
     return plan
 
 
 @transaction.atomic
-def plan_update(*, plan: TreatmentPlan, by: Any, **fields: Any) -> TreatmentPlan:
-    """Change a draft or active plan's title, summary or dates."""
+def plan_update(
+    *, plan: TreatmentPlan, by: Any, title: str, summary: str, start_date: date, review_date: date
+) -> TreatmentPlan:
+    """Change a draft or active plan's title, summary or dates (the patient stays the same)."""
     _require_open(plan)
-    for name, value in fields.items():
-        if name not in PLAN_FIELDS:
-            raise TypeError(f"plan_update does not change {name}")
-        setattr(plan, name, value)
-    return _save(plan, by=by)
+    plan.title, plan.summary, plan.start_date, plan.review_date = title, summary, start_date, review_date
+    return save_record(plan, by=by)
 
 
 @transaction.atomic
@@ -98,7 +90,7 @@ def plan_activate(*, plan: TreatmentPlan, by: Any) -> TreatmentPlan:
     locked.status = PlanStatus.ACTIVE
     try:
         with transaction.atomic():
-            _save(locked, by=by)
+            save_record(locked, by=by)
     except IntegrityError:
         raise ValidationError(
             _("Another plan of this patient was activated a moment ago. Only one plan can be active."),
@@ -115,7 +107,7 @@ def plan_complete(*, plan: TreatmentPlan, by: Any, end_date: date | None = None)
         raise ValidationError(_("Only an active plan can be completed."), code="not_active")
     plan.status = PlanStatus.COMPLETED
     plan.end_date = end_date or timezone.localdate()
-    return _save(plan, by=by)
+    return save_record(plan, by=by)
 
 
 @transaction.atomic
@@ -127,7 +119,7 @@ def plan_discontinue(*, plan: TreatmentPlan, by: Any, reason: str, end_date: dat
     plan.status = PlanStatus.DISCONTINUED
     plan.discontinued_reason = reason.strip()
     plan.end_date = end_date or timezone.localdate()
-    return _save(plan, by=by)
+    return save_record(plan, by=by)
 
 
 # --- Care team ----------------------------------------------------------------------------------
@@ -139,34 +131,61 @@ def care_team_add(*, plan: TreatmentPlan, by: Any, user: Any, discipline: str) -
     _require_open(plan)
     if _active_member(user, plan.patient.clinic_id) is None:
         raise ValidationError({"user": _("Only staff of this patient's clinic can join the care team.")})
-    return _save(CareTeamMember(plan=plan, user=user, discipline=discipline), by=by)
+    return save_record(CareTeamMember(plan=plan, user=user, discipline=discipline), by=by)
 
 
 @transaction.atomic
 def care_team_remove(*, member: CareTeamMember, by: Any) -> None:
     _require_open(member.plan)
-    member._history_user = by  # type: ignore[attr-defined]
-    member.delete()
+    delete_record(member, by=by)
 
 
 # --- Goals --------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def goal_add(*, plan: TreatmentPlan, by: Any, **fields: Any) -> Goal:
+def goal_add(
+    *,
+    plan: TreatmentPlan,
+    by: Any,
+    kind: str,
+    description: str = "",
+    baseline_value: Decimal | int | None = None,
+    target_value: Decimal | int | None = None,
+    target_date: date | None = None,
+    status: str = GoalStatus.NOT_STARTED,
+) -> Goal:
+    """Add a goal to an open plan."""
     _require_open(plan)
-    return _save(Goal(plan=plan, **{k: v for k, v in fields.items() if k in GOAL_FIELDS}), by=by)
+    goal = Goal(
+        plan=plan,
+        kind=kind,
+        description=description,
+        baseline_value=baseline_value,
+        target_value=target_value,
+        target_date=target_date,
+        status=status,
+    )
+    return save_record(goal, by=by)
 
 
 @transaction.atomic
-def goal_update(*, goal: Goal, by: Any, **fields: Any) -> Goal:
-    """Change a goal, e.g. record that it was achieved."""
+def goal_update(
+    *,
+    goal: Goal,
+    by: Any,
+    kind: str,
+    description: str,
+    baseline_value: Decimal | int | None,
+    target_value: Decimal | int | None,
+    target_date: date | None,
+    status: str,
+) -> Goal:
+    """Change a goal, e.g. record that it was achieved (it stays on its plan)."""
     _require_open(goal.plan)
-    for name, value in fields.items():
-        if name not in GOAL_FIELDS:
-            raise TypeError(f"goal_update does not change {name}")
-        setattr(goal, name, value)
-    return _save(goal, by=by)
+    goal.kind, goal.description, goal.status = kind, description, status
+    goal.baseline_value, goal.target_value, goal.target_date = baseline_value, target_value, target_date
+    return save_record(goal, by=by)
 
 
 # --- Interventions ------------------------------------------------------------------------------
@@ -179,7 +198,7 @@ def intervention_add(*, plan: TreatmentPlan, by: Any, modality: str, **fields: A
     unknown = set(fields) - set(INTERVENTION_FIELDS)
     if unknown:
         raise TypeError(f"intervention_add does not take {sorted(unknown)}")
-    return _save(Intervention(plan=plan, modality=modality, **fields), by=by)
+    return save_record(Intervention(plan=plan, modality=modality, **fields), by=by)
 
 
 @transaction.atomic
@@ -190,4 +209,4 @@ def intervention_update(*, intervention: Intervention, by: Any, **fields: Any) -
         if name not in INTERVENTION_FIELDS:
             raise TypeError(f"intervention_update does not change {name}")
         setattr(intervention, name, value)
-    return _save(intervention, by=by)
+    return save_record(intervention, by=by)

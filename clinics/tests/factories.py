@@ -2,6 +2,7 @@ from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from clinics.models import Clinic, Membership
 from clinics.roles import Role
@@ -45,9 +46,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.PHYSICIAN
 
 
-def member(clinic: Clinic, role: str, username: str | None = None):
+def member(clinic: Clinic, role: str, username: str | None = None) -> User:
     """A user with ``role`` at ``clinic``."""
     kwargs = {"username": username} if username else {}
-    user = UserFactory(**kwargs)
+    user: User = UserFactory.create(**kwargs)
     MembershipFactory(user=user, clinic=clinic, role=role)
     return user

@@ -29,9 +29,8 @@ def test_a_malformed_id_is_404_not_500(login, physician_a) -> None:
     assert login(physician_a).get("/patients/not-a-uuid/").status_code == 404
 
 
-def test_front_desk_may_not_edit_when_role_lacks_it(login, clinic_a, patient_a) -> None:
-    therapist = member(clinic_a, Role.THERAPIST, "therapist.a")
-    response = login(therapist).get(f"/patients/{patient_a.public_id}/edit/")
+def test_front_desk_may_not_edit_when_role_lacks_it(login, therapist_a, patient_a) -> None:
+    response = login(therapist_a).get(f"/patients/{patient_a.public_id}/edit/")
     assert response.status_code == 403
 
 
@@ -107,8 +106,10 @@ def test_changes_to_a_patient_are_audited_with_who(login, frontdesk_a, patient_a
     assert latest.family_name == "Renamed"
 
 
-def test_clinic_admin_reads_audit_and_access_log_of_own_clinic_only(login, clinic_a, clinic_b, patient_a) -> None:
-    admin = member(clinic_a, Role.CLINIC_ADMIN, "admin.a")
+def test_clinic_admin_reads_audit_and_access_log_of_own_clinic_only(
+    login, clinic_a, clinic_b, patient_a, clinic_admin_a
+) -> None:
+    admin = clinic_admin_a
     other_patient = PatientFactory.create(clinic=clinic_b)
     AccessLog.objects.create(clinic=clinic_b, user=admin, patient_public_id=other_patient.public_id)
     AccessLog.objects.create(clinic=clinic_a, user=admin, patient_public_id=patient_a.public_id)
@@ -129,8 +130,8 @@ def test_only_a_clinic_admin_reads_the_audit_pages(login, physician_a, path: str
     assert login(physician_a).get(path).status_code == 403
 
 
-def test_django_admin_is_for_superusers_only(login, clinic_a, django_user_model) -> None:
-    staff = member(clinic_a, Role.CLINIC_ADMIN, "staff.a")
+def test_django_admin_is_for_superusers_only(login, clinic_admin_a, django_user_model) -> None:
+    staff = clinic_admin_a
     staff.is_staff = True
     staff.save()
     assert login(staff).get("/django-admin/").status_code == 302
@@ -179,10 +180,10 @@ def test_log_records_lose_their_query_strings() -> None:
     assert "Jane" not in record.getMessage()
 
 
-def test_times_are_shown_in_the_active_clinics_time_zone(login, clinic_a, patient_a) -> None:
+def test_times_are_shown_in_the_active_clinics_time_zone(login, clinic_a, patient_a, clinic_admin_a) -> None:
     import datetime
 
-    admin = member(clinic_a, Role.CLINIC_ADMIN, "admin.tz")
+    admin = clinic_admin_a
     entry = AccessLog.objects.create(clinic=clinic_a, user=admin, patient_public_id=patient_a.public_id)
     # 05:30 UTC on New Year's Day is still New Year's Eve in Chicago (UTC-6).
     AccessLog.objects.filter(pk=entry.pk).update(at=datetime.datetime(2026, 1, 1, 5, 30, tzinfo=datetime.UTC))

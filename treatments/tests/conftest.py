@@ -2,26 +2,8 @@ from typing import Any
 
 import pytest
 
-from clinics.models import Clinic
-from clinics.roles import Role
-from clinics.tests.factories import member
 from treatments.models import GoalKind, Modality, TreatmentPlan
 from treatments.tests.factories import GoalFactory, InterventionFactory, TreatmentPlanFactory
-
-
-@pytest.fixture
-def therapist_a(clinic_a: Clinic) -> Any:
-    return member(clinic_a, Role.THERAPIST, "therapist.a")
-
-
-@pytest.fixture
-def psychologist_a(clinic_a: Clinic) -> Any:
-    return member(clinic_a, Role.PSYCHOLOGIST, "psychologist.a")
-
-
-@pytest.fixture
-def nurse_a(clinic_a: Clinic) -> Any:
-    return member(clinic_a, Role.NURSE, "nurse.a")
 
 
 @pytest.fixture
