@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from clinics.access import active_membership
 from clinics.roles import Need
 
 from . import chart, selectors
@@ -38,7 +39,7 @@ def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    return bool(request.membership.can(Need.EDIT_CLINICAL))  # type: ignore[attr-defined]
+    return active_membership(request).can(Need.EDIT_CLINICAL)
 
 
 # --- Sections -------------------------------------------------------------------------------------

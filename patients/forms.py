@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms_util import DateInput, UserChoiceField
 from clinics.models import Clinic
 
 from .choices import Complication, EvaluationKind, FailureCause, Hardware, PainGenerator, PatientStatus
@@ -32,27 +33,20 @@ DEMOGRAPHIC_FIELDS = [
 ]  # fmt: skip
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
         widgets = {"date_of_birth": DateInput(), "status_date": DateInput()}
+        field_classes = {"primary_physician": UserChoiceField}
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.instance.clinic = clinic
         physician_field = self.fields["primary_physician"]
-        assert isinstance(physician_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(physician_field, UserChoiceField)  # noqa: S101 - narrows the type
         physician_field.queryset = physicians_of(clinic)
-        physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -144,17 +138,14 @@ class PatientFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *PatientStatus.choices], required=False
     )
-    physician: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Physician"), queryset=None, required=False, empty_label=_("Any physician")
-    )
+    physician = UserChoiceField(label=_("Physician"), queryset=None, required=False, empty_label=_("Any physician"))
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, clinic: Clinic, clinical: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         physician_field = self.fields["physician"]
-        assert isinstance(physician_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(physician_field, UserChoiceField)  # noqa: S101 - narrows the type
         physician_field.queryset = physicians_of(clinic)
-        physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         if not clinical:
             sort_field = self.fields["sort"]
             assert isinstance(sort_field, forms.ChoiceField)  # noqa: S101
@@ -296,6 +287,7 @@ class EvaluationForm(ClinicalForm):
         model = Evaluation
         fields = ["performed_on", "ordering_clinician", "reviewing_clinician", "impression", "pain_generators"]
         widgets = {"performed_on": DateInput(), "impression": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"ordering_clinician": UserChoiceField, "reviewing_clinician": UserChoiceField}
 
     def __init__(self, *args: Any, patient: Patient, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -306,9 +298,8 @@ class EvaluationForm(ClinicalForm):
         self.findings: dict[str, Any] = {}
         for name in ("ordering_clinician", "reviewing_clinician"):
             field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            assert isinstance(field, UserChoiceField)  # noqa: S101 - narrows the type
             field.queryset = clinicians_of(patient.clinic)
-            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         extra = self.type.form_fields()
         self.fields.update(extra)
         if self.instance.pk and not self.is_bound:

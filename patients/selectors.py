@@ -5,16 +5,16 @@ Every reader here runs a fixed number of queries whatever the number of rows or 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from clinics.history import EMPTY, HIDDEN, FieldChange, Version, grouped, history, versions_of
 from clinics.models import Clinic
 from clinics.roles import CLINICIANS, Role
 
@@ -142,18 +142,18 @@ def diagnoses_of(patient: Patient) -> list[Diagnosis]:
 
 class SurgeryRow(NamedTuple):
     surgery: PriorSurgery
-    history: list[HistoryEntry]
+    history: list[Version]
 
 
 class EvaluationRow(NamedTuple):
     evaluation: Evaluation
     lines: list[str]
-    history: list[HistoryEntry]
+    history: list[Version]
 
 
 class DiagnosisRow(NamedTuple):
     diagnosis: Diagnosis
-    history: list[HistoryEntry]
+    history: list[Version]
 
 
 def surgery_rows(surgeries: list[PriorSurgery]) -> list[SurgeryRow]:
@@ -171,122 +171,57 @@ def diagnosis_rows(diagnoses: list[Diagnosis]) -> list[DiagnosisRow]:
     return [DiagnosisRow(d, history.get(d.pk, [])) for d in diagnoses]
 
 
-# --- Edit history (django-simple-history) --------------------------------------------------------
+# --- Edit history (django-simple-history, read through ``clinics.history``) ------------------------
+
+# Links and bookkeeping that a person does not need to read in a record's history.
+_HIDDEN = HIDDEN | {"patient", "evaluation", "sort_date", "kind"}
 
 
-@dataclass(frozen=True)
-class Change:
-    label: str
-    old: str
-    new: str
+def _versions(model: type[models.Model], records: models.QuerySet[Any], **options: Any) -> list[Version]:
+    """The versions of ``records``, with the authors fetched in the same query."""
+    rows = list(records.select_related("history_user"))
+    users = {r.history_user_id: r.history_user for r in rows if r.history_user_id}
+    return versions_of(model, rows, hidden=_HIDDEN, users=users, **options)
 
 
-@dataclass
-class HistoryEntry:
-    when: datetime
-    who: str
-    action: str  # "created", "changed", "deleted"
-    changes: list[Change] = field(default_factory=list)
+def history_of(model: type[models.Model], ids: list[int], **options: Any) -> dict[int, list[Version]]:
+    """The edit history of the rows ``ids`` of ``model``, newest first per row, in one query.
 
-
-_NOT_SHOWN = {"id", "public_id", "patient", "evaluation", "created_at", "updated_at", "sort_date", "kind"}
-
-
-def _show(model_field: Any, value: Any) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    choices = dict(model_field.flatchoices) if model_field.choices else {}
-    if isinstance(value, list):
-        return ", ".join(str(choices.get(v, v)) for v in value)[:120]
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    return str(choices.get(value, value))[:120]
-
-
-def _who(version: Any) -> str:
-    user = version.history_user
-    return (user.get_full_name() or user.get_username()) if user else "—"
-
-
-_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-
-
-def history_of(
-    model: type[models.Model], ids: list[int], *, words: dict[str, Callable[[Any, Any], str]] | None = None
-) -> dict[int, list[HistoryEntry]]:
-    """The edit history of the rows ``ids`` of ``model``, newest first, in one query.
-
-    Each entry says who did what and when, and for a change which fields went from what to what.
-    Related rows (users) are shown by name only for who made the change, never re-queried.
-    ``words`` renders a field's value from a version and the value (JSON findings in words).
+    Each version says who did what and when, and for a change each field's value before and
+    after in words (``clinics.history``).
     """
     if not ids:
         return {}
-    words = words or {}
-    history_model = model.history.model  # type: ignore[attr-defined]
-    tracked = [f for f in history_model.tracked_fields if f.name not in _NOT_SHOWN]
-    rows = (
-        history_model.objects.filter(id__in=ids)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    by_id: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_id[row.id].append(row)
-    result: dict[int, list[HistoryEntry]] = {}
-    for pk, versions in by_id.items():
-        entries = []
-        previous = None
-        for version in versions:
-            action = _ACTIONS[version.history_type]
-            changes: list[Change] = []
-            if previous is not None:
-                for f in tracked:
-                    old, new = getattr(previous, f.attname), getattr(version, f.attname)
-                    if old == new:
-                        continue
-                    if f.name in words:
-                        changes.append(
-                            Change(str(f.verbose_name), words[f.name](previous, old), words[f.name](version, new))
-                        )
-                    elif f.is_relation:
-                        changes.append(Change(str(f.verbose_name), "", ""))
-                    else:
-                        changes.append(Change(str(f.verbose_name), _show(f, old), _show(f, new)))
-            if action != "changed" or changes:
-                entries.append(HistoryEntry(version.history_date, _who(version), action, changes))
-            previous = version
-        result[pk] = list(reversed(entries))
-    return result
+    return grouped(_versions(model, history(model).filter(id__in=ids), **options))
 
 
-def _row_history(model: type[models.Model], evaluation_ids: list[int]) -> dict[int, list[HistoryEntry]]:
+def _findings_changes(record: Any, old: Any, new: Any) -> list[FieldChange]:
+    """Findings in words before and after (their JSON keys mean nothing to a reader)."""
+    return [FieldChange(_("findings"), registry.describe(record.kind, old), registry.describe(record.kind, new))]
+
+
+def _row_versions(model: type[models.Model], evaluation_ids: list[int]) -> list[Version]:
     """Rows of repeated findings added, changed and removed, as changes of their evaluation."""
-    history_model = model.history.model  # type: ignore[attr-defined]
     label = str(model._meta.verbose_name)
-    versions = (
-        history_model.objects.filter(evaluation_id__in=evaluation_ids)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    previous: dict[int, Any] = {}
-    result: dict[int, list[HistoryEntry]] = defaultdict(list)
-    for version in versions:
-        before = previous.get(version.id)
-        old = str(before.instance) if before is not None else "—"
-        new = "—" if version.history_type == "-" else str(version.instance)
-        if old != new:
-            entry = HistoryEntry(version.history_date, _who(version), "changed", [Change(label, old, new)])
-            result[version.evaluation_id].append(entry)
-        previous[version.id] = version
-    return result
+    versions = []
+    for v in _versions(model, history(model).filter(evaluation_id__in=evaluation_ids)):
+        if v.action == "changed":
+            changes = [FieldChange(f"{label}: {c.label}", c.old, c.new) for c in v.changes]
+        else:
+            shown = str(v.record.instance)
+            changes = [FieldChange(label, EMPTY, shown) if v.action == "created" else FieldChange(label, shown, EMPTY)]
+        versions.append(replace(v, action="changed", changes=changes))
+    return versions
 
 
-def evaluation_history_of(evaluations: list[Evaluation]) -> dict[int, list[HistoryEntry]]:
-    """The history of evaluations with their findings in words, and their rows (one query per table)."""
+def evaluation_history_of(evaluations: list[Evaluation]) -> dict[int, list[Version]]:
+    """The history of evaluations with their findings in words, and of their rows of findings.
+
+    One query for the evaluations' versions and one per table of rows, whatever their number.
+    """
     ids = [e.pk for e in evaluations]
-    history = history_of(Evaluation, ids, words={"findings": lambda v, value: registry.describe(v.kind, value)})
+    history_by_id = history_of(Evaluation, ids, expand={"findings": _findings_changes})
     for table in registry.row_tables():
-        for pk, entries in _row_history(table.model, ids).items():
-            history[pk] = sorted([*history.get(pk, []), *entries], key=lambda e: e.when, reverse=True)
-    return history
+        for v in _row_versions(table.model, ids):
+            history_by_id.setdefault(v.record.evaluation_id, []).append(v)
+    return {pk: sorted(versions, key=lambda v: v.at, reverse=True) for pk, versions in history_by_id.items()}

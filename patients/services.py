@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -21,14 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinics.models import Clinic
+from clinics.recording import delete_record, save_record
 
 from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkStatus
 from .evaluations import registry
 from .evaluations.registry import FindingsSchema
 from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
 from .uploads import inspect_upload, safe_name
-
-M = TypeVar("M", bound=models.Model)
 
 
 class Keep(enum.Enum):
@@ -38,14 +37,6 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
-
-
-def _save(instance: M, *, by: Any) -> M:
-    instance.full_clean()
-    if by is not None:
-        instance._history_user = by  # type: ignore[attr-defined]  # read by simple-history
-    instance.save()
-    return instance
 
 
 def _apply(instance: models.Model, changes: Mapping[str, object]) -> None:
@@ -113,7 +104,7 @@ def patient_register(
         history_of_depression=history_of_depression,
         history_of_anxiety=history_of_anxiety,
     )
-    return _save(patient, by=by)
+    return save_record(patient, by=by)
 
 
 @transaction.atomic
@@ -174,7 +165,7 @@ def patient_update(
             "history_of_anxiety": history_of_anxiety,
         },
     )
-    return _save(patient, by=by)
+    return save_record(patient, by=by)
 
 
 # --- Prior surgeries ---------------------------------------------------------------------------
@@ -218,7 +209,7 @@ def surgery_record(
         failure_causes=list(failure_causes),
         notes=notes,
     )
-    return _save(surgery, by=by)
+    return save_record(surgery, by=by)
 
 
 def _listed(values: Sequence[str] | Keep) -> list[str] | Keep:
@@ -261,7 +252,7 @@ def surgery_update(
             "notes": notes,
         },
     )
-    return _save(surgery, by=by)
+    return save_record(surgery, by=by)
 
 
 # --- Evaluations --------------------------------------------------------------------------------
@@ -279,7 +270,7 @@ def _attach(evaluation: Evaluation, uploads: Iterable[UploadedFile], by: Any) ->
             uploaded_by=by,
         )
         attachment.file = upload  # type: ignore[assignment]
-        _save(attachment, by=by)
+        save_record(attachment, by=by)
 
 
 def _findings(findings: Mapping[str, Any] | FindingsSchema | None) -> dict[str, Any]:
@@ -298,15 +289,14 @@ def _replace_rows(evaluation: Evaluation, rows: Sequence[models.Model], by: Any)
     for row in rows:
         if not isinstance(row, table.model):
             raise ValidationError({"findings": [_("These rows do not belong to this kind of evaluation.")]})
-        if row.pk is not None and row.evaluation_id != evaluation.pk:  # type: ignore[attr-defined]
+        if row.pk is not None and getattr(row, "evaluation_id", None) != evaluation.pk:
             raise ValidationError({"findings": [_("These rows belong to another evaluation.")]})
     kept = [row.pk for row in rows if row.pk is not None]
     for old in table.model._default_manager.filter(evaluation=evaluation).exclude(pk__in=kept):
-        old._history_user = by  # type: ignore[attr-defined]  # read by simple-history
-        old.delete()
+        delete_record(old, by=by)
     for row in rows:
-        row.evaluation = evaluation  # type: ignore[attr-defined]
-        _save(row, by=by)
+        setattr(row, "evaluation", evaluation)  # noqa: B010 - every row table's link is named so
+        save_record(row, by=by)
 
 
 @transaction.atomic
@@ -340,7 +330,7 @@ def evaluation_record(
         impression=impression,
         pain_generators=list(pain_generators),
     )
-    _save(evaluation, by=by)
+    save_record(evaluation, by=by)
     _replace_rows(evaluation, rows, by)
     _attach(evaluation, attachments, by)
     return evaluation
@@ -372,7 +362,7 @@ def evaluation_update(
             "pain_generators": _listed(pain_generators),
         },
     )
-    _save(evaluation, by=by)
+    save_record(evaluation, by=by)
     if not isinstance(rows, Keep):
         _replace_rows(evaluation, rows, by)
     _attach(evaluation, attachments, by)
@@ -386,7 +376,7 @@ def _demote_other_primaries(diagnosis: Diagnosis, by: Any) -> None:
     others = Diagnosis.objects.filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
     for other in others.select_for_update():
         other.is_primary = False
-        _save(other, by=by)
+        save_record(other, by=by)
 
 
 @transaction.atomic
@@ -411,7 +401,7 @@ def diagnosis_add(
     )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)
-    return _save(diagnosis, by=by)
+    return save_record(diagnosis, by=by)
 
 
 @transaction.atomic
@@ -438,4 +428,4 @@ def diagnosis_update(
     )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)
-    return _save(diagnosis, by=by)
+    return save_record(diagnosis, by=by)

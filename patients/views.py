@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from clinics.access import actor, get_for, get_patient_for, log_access, require
+from clinics.access import active_membership, actor, get_for, get_patient_for, log_access, require
 from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.roles import Need
@@ -120,7 +120,7 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_PATIENT)
     log_access(request, patient)
-    clinical = request.membership.can(Need.VIEW_CLINICAL)  # type: ignore[attr-defined]
+    clinical = active_membership(request).can(Need.VIEW_CLINICAL)
     badges = chart.header_badges_for(patient, request) if clinical else []
     context = {
         "patient": patient,
