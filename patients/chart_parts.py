@@ -2,8 +2,10 @@
 entries on the timeline, and the header flags (risk factors, diagnoses, number of surgeries).
 
 Registered from ``PatientsConfig.ready`` through ``patients.chart`` like any other app's parts.
-Each loader runs a fixed number of queries: one for the rows, one for their whole edit history,
-and the rows are shared between section, timeline and header through ``chart.memo``.
+Rows and their histories come from ``patients.selectors`` (one selector per need); each runs a
+fixed number of queries: the rows (evaluations with their reports and rows of findings
+prefetched), and one per history table, and the rows are shared between section, timeline and
+header through ``chart.memo``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -133,7 +134,7 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = fold(f"{self.family_name} {self.given_name}")
         super().save(*args, **kwargs)
 
@@ -236,7 +237,7 @@ class PriorSurgery(models.Model):
     def __str__(self) -> str:
         return f"{self.get_procedure_display()} {self.date_label}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         bounds = self._partial_bounds()
         if bounds is not None:
             self.sort_date = bounds[0]

@@ -264,12 +264,12 @@ def _attach(evaluation: Evaluation, uploads: Iterable[UploadedFile], by: Any) ->
     for upload, content_type in checked:
         attachment = EvaluationAttachment(
             evaluation=evaluation,
+            file=upload,
             original_name=safe_name(upload.name or "report"),
             content_type=content_type,
             size=upload.size or 0,
             uploaded_by=by,
         )
-        attachment.file = upload  # type: ignore[assignment]
         save_record(attachment, by=by)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pydantic
 from crispy_forms.layout import Div
@@ -69,9 +69,9 @@ class RowTable:
     extra: int = 3
 
     def formset(self, data: Any = None, *, instance: models.Model) -> forms.BaseInlineFormSet:
-        parent = self.model._meta.get_field("evaluation").related_model
+        parent = cast(type[models.Model], self.model._meta.get_field("evaluation").related_model)
         factory = forms.inlineformset_factory(
-            parent,  # type: ignore[arg-type]  # django-stubs types related_model loosely
+            parent,
             self.model,
             form=self.form,
             extra=self.extra,

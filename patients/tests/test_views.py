@@ -29,11 +29,10 @@ FUSION = {
 def records(patient_a: Any, pdf_bytes: bytes) -> dict[str, Any]:
     surgery = PriorSurgeryFactory.create(patient=patient_a)
     evaluation = EvaluationFactory.create(patient=patient_a)
-    attachment = EvaluationAttachment(
-        evaluation=evaluation, original_name="mri.pdf", content_type="application/pdf", size=len(pdf_bytes)
-    )
-    attachment.file = SimpleUploadedFile("mri.pdf", pdf_bytes)  # type: ignore[assignment]
-    attachment.save()
+    attachment = EvaluationAttachment.objects.create(
+        evaluation=evaluation, original_name="mri.pdf", content_type="application/pdf", size=len(pdf_bytes),
+        file=SimpleUploadedFile("mri.pdf", pdf_bytes),
+    )  # fmt: skip
     diagnosis = DiagnosisFactory.create(patient=patient_a)
     return {"surgery": surgery, "evaluation": evaluation, "attachment": attachment, "diagnosis": diagnosis}
 
