@@ -1,7 +1,8 @@
-"""What the imaging kinds share: findings at spinal levels (MRI, CT, X-ray, flexion-extension, bone scan).
+"""The imaging kinds: findings at spinal levels (MRI, CT, X-ray, flexion-extension X-ray, bone scan).
 
-Each imaging kind has its own module with its schema: the findings it can show, in the order
-the chart lists them.
+They differ only in the findings each can show (in the order the chart lists them) and in
+whether contrast is recorded (MRI), so they share this module: one schema class and one
+registration per kind at the end.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..choices import ImagingFinding
+from ..choices import EvaluationKind, ImagingFinding
 from ..spine import LEVEL_CHOICES, ordered, span
+from . import registry
 from .registry import EvaluationType, FindingsSchema, refuse
 
 CONTRAST_MESSAGE = "Contrast is recorded for MRI only, as yes or no."
@@ -107,3 +109,54 @@ class ImagingType(EvaluationType):
 
     def layout(self, names: Sequence[str]) -> list[Any]:
         return [InlineCheckboxes(n) if n != "f_with_contrast" else n for n in names]
+
+
+def _register(kind: str, schema: type[ImagingFindings]) -> None:
+    registry.register(type(f"{schema.__name__}Type", (ImagingType,), {"kind": kind, "schema": schema})())
+
+
+class MriFindings(ImagingFindings):
+    CONTRAST: ClassVar[bool] = True
+
+    recurrent_herniation: Levels = []
+    epidural_fibrosis: Levels = []
+    stenosis: Levels = []
+    adjacent_segment_degeneration: Levels = []
+    pseudarthrosis: Levels = []
+    hardware_loosening: Levels = []
+    with_contrast: pydantic.StrictBool = False
+
+
+class CtFindings(ImagingFindings):
+    recurrent_herniation: Levels = []
+    stenosis: Levels = []
+    adjacent_segment_degeneration: Levels = []
+    pseudarthrosis: Levels = []
+    hardware_loosening: Levels = []
+
+
+class XrayFindings(ImagingFindings):
+    adjacent_segment_degeneration: Levels = []
+    pseudarthrosis: Levels = []
+    hardware_loosening: Levels = []
+
+
+class FlexionExtensionFindings(ImagingFindings):
+    """Abnormal motion between flexion and extension, and signs of a failed fusion."""
+
+    instability: Levels = []
+    pseudarthrosis: Levels = []
+    hardware_loosening: Levels = []
+
+
+class BoneScanFindings(ImagingFindings):
+    increased_uptake: Levels = []
+    pseudarthrosis: Levels = []
+    hardware_loosening: Levels = []
+
+
+_register(EvaluationKind.MRI, MriFindings)
+_register(EvaluationKind.CT, CtFindings)
+_register(EvaluationKind.XRAY, XrayFindings)
+_register(EvaluationKind.FLEXION_EXTENSION, FlexionExtensionFindings)
+_register(EvaluationKind.BONE_SCAN, BoneScanFindings)

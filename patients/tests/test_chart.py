@@ -152,35 +152,38 @@ def test_a_findings_edit_shows_before_and_after_in_words(login, physician_a, pat
         findings={"stenosis": ["L4"]},
     )  # fmt: skip
     services.evaluation_update(evaluation=evaluation, by=physician_a, findings={"stenosis": ["L4", "L5"]})
-    _, html = chart_queries(login(physician_a), patient_a)
-    section = html[html.index('data-testid="evaluations"') :]
+    section = evaluations_section(login(physician_a), patient_a)
     assert "Findings: <del>Stenosis: L4</del> → Stenosis: L4-L5" in section
 
 
-def test_a_row_edit_shows_before_and_after_in_words(login, physician_a, patient_a):
-    evaluation = services.evaluation_record(
-        patient=patient_a, by=physician_a, kind="emg", performed_on=datetime.date(2024, 1, 10),
+def an_emg(patient: Any, by: Any) -> Any:
+    return services.evaluation_record(
+        patient=patient, by=by, kind="emg", performed_on=datetime.date(2024, 1, 10),
         rows=[EmgFinding(level="L5", side="left", chronicity="chronic")],
     )  # fmt: skip
+
+
+def evaluations_section(client: Any, patient: Any) -> str:
+    _, html = chart_queries(client, patient)
+    return html[html.index('data-testid="evaluations"') :]
+
+
+def test_a_row_edit_shows_before_and_after_in_words(login, physician_a, patient_a):
+    evaluation = an_emg(patient_a, physician_a)
     services.evaluation_update(evaluation=evaluation, by=physician_a, rows=[])
     services.evaluation_update(
         evaluation=evaluation, by=physician_a, rows=[EmgFinding(level="S1", side="right", chronicity="acute")]
     )
-    _, html = chart_queries(login(physician_a), patient_a)
-    section = html[html.index('data-testid="evaluations"') :]
+    section = evaluations_section(login(physician_a), patient_a)
     assert "Radiculopathy: <del>—</del> → Radiculopathy L5, left, chronic" in section
     assert "Radiculopathy: <del>Radiculopathy L5, left, chronic</del> → —" in section
     assert "Radiculopathy: <del>—</del> → Radiculopathy S1, right, acute" in section
 
 
 def test_a_changed_row_shows_the_field_before_and_after(login, physician_a, patient_a):
-    evaluation = services.evaluation_record(
-        patient=patient_a, by=physician_a, kind="emg", performed_on=datetime.date(2024, 1, 10),
-        rows=[EmgFinding(level="L5", side="left", chronicity="chronic")],
-    )  # fmt: skip
+    evaluation = an_emg(patient_a, physician_a)
     row = evaluation.emg_findings.get()
     row.side = "right"
     services.evaluation_update(evaluation=evaluation, by=physician_a, rows=[row])
-    _, html = chart_queries(login(physician_a), patient_a)
-    section = html[html.index('data-testid="evaluations"') :]
+    section = evaluations_section(login(physician_a), patient_a)
     assert "Radiculopathy: side: <del>Left</del> → Right" in section

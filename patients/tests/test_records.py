@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from patients import selectors, services
+from patients.choices import EvaluationKind
 from patients.evaluations import registry
 from patients.evaluations.dexa import DexaFindings
 from patients.icd import normalize, validate_icd10cm
@@ -229,6 +230,13 @@ def test_it_rejects_findings_that_do_not_fit_the_kind(kind, data, message):
     assert message in " ".join(exc.value.messages)
 
 
+@pytest.mark.parametrize("kind", EvaluationKind.values)
+def test_every_kind_of_evaluation_has_its_registered_type(kind):
+    evaluation_type = registry.get(kind)
+    assert evaluation_type.kind == kind
+    assert evaluation_type.schema.model_config.get("extra") == "forbid"
+
+
 def test_a_dexa_t_score_is_read_back_as_a_decimal(patient, physician_a):
     e = evaluation(patient, physician_a, kind="dexa", findings={"t_score": Decimal("-2.6"), "site": "total_hip"})
     e.refresh_from_db()
@@ -240,12 +248,15 @@ def test_a_dexa_t_score_is_read_back_as_a_decimal(patient, physician_a):
 # --- Repeated findings: EMG radiculopathies and blood values are rows of their own ---------------
 
 
+def two_radiculopathies() -> list[EmgFinding]:
+    return [
+        EmgFinding(level="L5", side="left", chronicity="chronic"),
+        EmgFinding(level="S1", side="right", chronicity="acute"),
+    ]
+
+
 def test_emg_radiculopathies_are_stored_as_rows(patient, physician_a):
-    e = evaluation(
-        patient, physician_a, kind="emg",
-        rows=[EmgFinding(level="L5", side="left", chronicity="chronic"),
-              EmgFinding(level="S1", side="right", chronicity="acute")],
-    )  # fmt: skip
+    e = evaluation(patient, physician_a, kind="emg", rows=two_radiculopathies())
     assert list(e.emg_findings.values_list("level", "side", "chronicity")) == [
         ("L5", "left", "chronic"),
         ("S1", "right", "acute"),
@@ -254,16 +265,21 @@ def test_emg_radiculopathies_are_stored_as_rows(patient, physician_a):
 
 
 @pytest.mark.parametrize(
-    ("row", "field", "message"),
+    ("kind", "row", "field", "message"),
     [
-        (EmgFinding(level="L5", side="up", chronicity="acute"), "side", "Value 'up' is not a valid choice."),
-        (EmgFinding(level="L9", side="left", chronicity="acute"), "level", "Value 'L9' is not a valid choice."),
-        (EmgFinding(level="L5", side="left"), "chronicity", "This field cannot be blank."),
+        ("emg", EmgFinding(level="L5", side="up", chronicity="acute"), "side", "Value 'up' is not a valid choice."),
+        ("emg", EmgFinding(level="L9", side="left", chronicity="acute"), "level", "Value 'L9' is not a valid choice."),
+        ("emg", EmgFinding(level="L5", side="left"), "chronicity", "This field cannot be blank."),
+        ("blood", BloodValue(test="crp", value=Decimal(3), unit="%"), "unit", "C-reactive protein is measured in mg/L or mg/dL."),
+        ("blood", BloodValue(test="esr", value=Decimal(201), unit="mm/h"), "value", "ESR: the value is out of range."),
+        ("blood", BloodValue(test="crp", value=Decimal(-1), unit="mg/L"), "value", "C-reactive protein: the value is out of range."),
     ],
-)
-def test_it_rejects_an_emg_row_that_is_incomplete_or_not_in_the_lists(patient, physician_a, row, field, message):
+)  # fmt: skip
+def test_it_rejects_a_row_that_is_incomplete_out_of_the_lists_or_out_of_range(
+    patient, physician_a, kind, row, field, message
+):
     with pytest.raises(ValidationError) as exc:
-        evaluation(patient, physician_a, kind="emg", rows=[row])
+        evaluation(patient, physician_a, kind=kind, rows=[row])
     assert messages_of(exc)[field] == [message]
     assert not Evaluation.objects.exists()
 
@@ -276,21 +292,6 @@ def test_blood_values_are_stored_as_decimals(patient, physician_a):
     assert (value.test, value.value, value.unit) == ("crp", Decimal("12.50"), "mg/L")
 
 
-@pytest.mark.parametrize(
-    ("row", "field", "message"),
-    [
-        (BloodValue(test="crp", value=Decimal(3), unit="%"), "unit", "C-reactive protein is measured in mg/L or mg/dL."),
-        (BloodValue(test="esr", value=Decimal(201), unit="mm/h"), "value", "ESR: the value is out of range."),
-        (BloodValue(test="crp", value=Decimal(-1), unit="mg/L"), "value", "C-reactive protein: the value is out of range."),
-    ],
-)  # fmt: skip
-def test_it_rejects_a_blood_value_in_the_wrong_unit_or_out_of_range(patient, physician_a, row, field, message):
-    with pytest.raises(ValidationError) as exc:
-        evaluation(patient, physician_a, kind="blood", rows=[row])
-    assert messages_of(exc)[field] == [message]
-    assert not BloodValue.objects.exists()
-
-
 def test_rows_are_refused_for_a_kind_without_rows(patient, physician_a):
     with pytest.raises(ValidationError) as exc:
         evaluation(patient, physician_a, kind="mri", rows=[EmgFinding(level="L5", side="left", chronicity="acute")])
@@ -299,11 +300,7 @@ def test_rows_are_refused_for_a_kind_without_rows(patient, physician_a):
 
 
 def test_an_update_replaces_the_rows_it_is_given_and_deletes_the_others(patient, physician_a):
-    e = evaluation(
-        patient, physician_a, kind="emg",
-        rows=[EmgFinding(level="L5", side="left", chronicity="chronic"),
-              EmgFinding(level="S1", side="right", chronicity="acute")],
-    )  # fmt: skip
+    e = evaluation(patient, physician_a, kind="emg", rows=two_radiculopathies())
     kept = e.emg_findings.get(level="L5")
     kept.side = "bilateral"
     services.evaluation_update(
