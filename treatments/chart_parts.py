@@ -31,7 +31,8 @@ from patients.chart import (
 )
 
 from . import kinds, mme, selectors, trials
-from .models import InterventionStatus, Modality, PlanStatus, TreatmentPlan
+from .kinds.neuromodulation import verdict
+from .models import Intervention, InterventionStatus, Modality, PlanStatus, TreatmentPlan
 
 
 @dataclass
@@ -54,7 +55,7 @@ class ChartData:
         self.total = selectors.mme_total(medications, on=self.today)
 
     @property
-    def active_trials(self) -> list[Any]:
+    def active_trials(self) -> list[Intervention]:
         return [
             i
             for plan in self.plans
@@ -82,20 +83,7 @@ def _plan_url(plan: TreatmentPlan) -> str:
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
     data = chart_data(patient, request)
-    plans = []
-    for plan in data.plans:
-        rows = []
-        for i in plan.interventions.all():
-            p = kinds.prescription(i)
-            rows.append(
-                {
-                    "i": i,
-                    "summary": kinds.summary(i),
-                    "mme": mme.daily_mme(p) if p else None,
-                    "trial": kinds.trial_outcome(i.values) if i.modality == Modality.NEUROMODULATION_TRIAL else None,
-                }
-            )
-        plans.append({"plan": plan, "rows": rows, "goals": list(plan.goals.all())})
+    plans = [{"plan": plan, "rows": selectors.rows_of(plan), "goals": list(plan.goals.all())} for plan in data.plans]
     membership = active_membership(request)
     return {
         "plans": plans,
@@ -124,18 +112,9 @@ def load_schedule(patient: Any, request: HttpRequest) -> dict[str, Any]:
     return {"plans": plans}
 
 
-def booking_label(i: Any) -> str:
+def booking_label(i: Intervention) -> str:
     """What the front desk needs to book an intervention: its type or session count, nothing clinical."""
-    v = i.values
-    if i.modality == Modality.PROCEDURE:
-        return str(dict(kinds.PROCEDURE_TYPES).get(v.get("procedure_type") or "", ""))
-    if i.modality == Modality.NEUROMODULATION_TRIAL:
-        return str(dict(kinds.DEVICES).get(v.get("device") or "", ""))
-    if v.get("sessions_per_week"):
-        return kinds._sessions(v)
-    if v.get("sessions"):
-        return _("%(n)s sessions") % {"n": v["sessions"]}
-    return ""
+    return kinds.booking(i)
 
 
 # --- timeline -----------------------------------------------------------------------------------
@@ -164,7 +143,7 @@ def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
     return entries
 
 
-def _intervention_entries(i: Any, url: str, today: date) -> list[TimelineEntry]:
+def _intervention_entries(i: Intervention, url: str, today: date) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     if i.modality == Modality.MEDICATION:
         if i.start_date and i.status != InterventionStatus.PLANNED:
@@ -179,21 +158,14 @@ def _intervention_entries(i: Any, url: str, today: date) -> list[TimelineEntry]:
         )
     elif i.modality == Modality.NEUROMODULATION_TRIAL and i.start_date:
         entries.append(TimelineEntry(i.start_date, "trial", _("Neuromodulation trial"), kinds.summary(i), url))
-        outcome = kinds.trial_outcome(i.values)
-        if outcome["success"] is not None:
+        outcome = i.trial.outcome
+        if outcome.success is not None:
             entries.append(
                 TimelineEntry(
-                    i.end_date or i.start_date, "trial", _("Trial result"), trial_verdict(outcome), url, sort_key=(1,)
+                    i.end_date or i.start_date, "trial", _("Trial result"), verdict(outcome), url, sort_key=(1,)
                 )
             )
     return entries
-
-
-def trial_verdict(outcome: dict[str, Any]) -> str:
-    verdict = _("success") if outcome["success"] else _("not a success")
-    text = _("%(relief)s%% relief: %(verdict)s by the trial rule") % {"relief": outcome["relief"], "verdict": verdict}
-    decision = dict(kinds.DECISIONS).get(outcome["decision"], "")
-    return f"{text}; {_('decision')}: {decision}" if outcome["decision"] else text
 
 
 # --- header -------------------------------------------------------------------------------------
@@ -225,8 +197,7 @@ def header(patient: Any, request: HttpRequest) -> list[HeaderBadge]:
     data = chart_data(patient, request)
     badges = mme_badges(data.total)
     for trial in data.active_trials:
-        device = trial.values.get("device")
-        label = _("SCS trial in progress") if device == trials.SCS else _("Pump trial in progress")
+        label = _("SCS trial in progress") if trial.trial.device == trials.SCS else _("Pump trial in progress")
         if trial.start_date:
             day = (data.today - trial.start_date).days + 1
             label = _("%(label)s, day %(day)s") % {"label": label, "day": day}

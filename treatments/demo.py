@@ -4,20 +4,21 @@ that already exists (same patient, same title) is left as it is."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from clinics.demo import DemoContext
 
-from . import services
+from . import kinds, services
 from .models import GoalKind, GoalStatus, InterventionStatus, Modality, TreatmentPlan
 
 S = InterventionStatus
 
 
 def _med(drug: str, dose: str, frequency: str, *, unit: str = "mg", route: str = "oral", **extra: Any) -> dict:
-    return {"drug": drug, "dose": dose, "unit": unit, "frequency": frequency, "route": route, **extra}
+    return {"drug": drug, "dose": Decimal(dose), "unit": unit, "frequency": frequency, "route": route, **extra}
 
 
 def _build(
@@ -31,7 +32,7 @@ def _build(
     summary: str,
     goals: list[dict],
     interventions: list[tuple[str, str, dict, dict]],
-    team: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    team: tuple[tuple[str, str], ...] = (),
     finish: str = "",
     reason: str = "",
     end: date | None = None,
@@ -48,7 +49,8 @@ def _build(
     for goal in goals:
         services.goal_add(plan=plan, by=by, **goal)
     for modality, status, dates, details in interventions:
-        services.intervention_add(plan=plan, by=by, modality=modality, status=status, details=details, **dates)
+        detail = kinds.detail_from(modality, details)
+        services.intervention_add(plan=plan, by=by, modality=modality, status=status, detail=detail, **dates)
     if finish in ("active", "completed"):
         services.plan_activate(plan=plan, by=by)
     if finish == "completed":
@@ -68,7 +70,7 @@ def seed(ctx: DemoContext) -> None:
             ctx, north[0], "physician.north",
             title="Function first, fewer opioids", start=ago(42), review=today + timedelta(days=10),
             summary="Persistent L5 radicular pain after L4-S1 fusion. Build function, then taper opioids.",
-            team=[("therapist.north", "physical_therapy")],
+            team=(("therapist.north", "physical_therapy"),),
             goals=[
                 {"kind": GoalKind.PAIN, "baseline_value": 8, "target_value": 5, "status": GoalStatus.IN_PROGRESS},
                 {"kind": GoalKind.FUNCTION, "baseline_value": 48, "target_value": 30, "status": GoalStatus.IN_PROGRESS},

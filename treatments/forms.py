@@ -15,7 +15,7 @@ from clinics.roles import Discipline
 from clinics.validators import no_markup
 
 from . import kinds
-from .models import Goal, InterventionStatus, Modality, TreatmentPlan
+from .models import Goal, Intervention, Modality, TreatmentPlan
 from .selectors import team_candidates
 
 
@@ -84,72 +84,13 @@ class CareTeamForm(forms.Form):
         self.helper = _helper(Row(Column("user"), Column("discipline")), submit=_("Add to the care team"))
 
 
-class InterventionCommon(forms.Form):
-    status = forms.ChoiceField(label=_l("Status"), choices=InterventionStatus.choices)
-    start_date = forms.DateField(label=_l("Start date"), required=False, widget=DateInput())
-    end_date = forms.DateField(label=_l("End date"), required=False, widget=DateInput())
-    notes = forms.CharField(
-        label=_l("Notes"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[no_markup],
-    )
-
-    modality: str = ""
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
-        return data
-
-    def common_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in InterventionCommon.base_fields}
-
-    def details_data(self) -> dict[str, Any]:
-        fields = kinds.kind_of(self.modality).form.base_fields
-        return kinds.to_json({name: self.cleaned_data.get(name) for name in fields})
-
-
-# Labels of the shared date fields, per kind, so the form reads naturally.
-DATE_LABELS: dict[str, tuple[Any, Any]] = {
-    Modality.MEDICATION: (_l("Start"), _l("Stop")),
-    Modality.PROCEDURE: (_l("Date"), _l("End date (if more than one day)")),
-    Modality.NEUROMODULATION_TRIAL: (_l("Trial start"), _l("Trial end")),
-}
-
-
-def intervention_form_class(modality: str) -> type[InterventionCommon]:
-    """A form with the shared fields and those of ``modality``'s kind."""
-    kind = kinds.kind_of(modality)
-    form_class = type(f"{kind.form.__name__}Form", (InterventionCommon, kind.form), {"modality": modality})
-    return form_class  # type: ignore[return-value]
-
-
-def intervention_form(modality: str, *args: Any, instance: Any = None, **kwargs: Any) -> InterventionCommon:
-    form_class = intervention_form_class(modality)
-    if instance is not None:
-        kwargs.setdefault(
-            "initial",
-            {
-                "status": instance.status,
-                "start_date": instance.start_date,
-                "end_date": instance.end_date,
-                "notes": instance.notes,
-                **instance.details,
-            },
-        )
-    form = form_class(*args, **kwargs)
-    start_label, end_label = DATE_LABELS.get(modality, (None, None))
-    if start_label:
-        form.fields["start_date"].label = start_label
-        form.fields["end_date"].label = end_label
-    detail_names = list(kinds.kind_of(modality).form.base_fields)
-    layout_fields = [Field(name) for name in detail_names]
-    form.helper = _helper(  # type: ignore[attr-defined]
-        Fieldset(str(Modality(modality).label), *layout_fields),
+def intervention_form(
+    modality: str, data: Any = None, *, intervention: Intervention | None = None
+) -> kinds.InterventionForm:
+    """The form of ``modality`` (the intervention's fields and its kind's) with its layout."""
+    form = kinds.form_for(modality, data, intervention=intervention)
+    form.helper = _helper(
+        Fieldset(str(Modality(modality).label), *[Field(name) for name in form.detail_names()]),
         Fieldset(_("Status and dates"), Row(Column("status"), Column("start_date"), Column("end_date")), "notes"),
     )
     return form

@@ -1,21 +1,24 @@
 """Treatment plans: a patient's multidisciplinary plan, its goals, care team and interventions.
 
-Interventions live in one table: the fields every kind shares (modality, status, dates, notes)
-are columns, and the fields of each kind sit in ``details``, a JSON object validated against the
-kind's schema in ``treatments.kinds`` on every ``full_clean``. One table keeps the plan and chart
-pages at a fixed number of queries and lets a new kind arrive without a migration.
+Every intervention is a row of ``Intervention``: what all kinds share (plan, modality, status,
+dates, notes). What is queried and computed on has typed tables of its own, one row per
+intervention (one-to-one): ``Medication`` (doses and MME), ``ProcedureDetail`` (levels, pain
+before and after, relief) and ``NeuromodulationTrial`` (baseline and trial NRS, the decision).
+The descriptive kinds keep their few fields in ``Intervention.details``, JSON read and written
+only through the typed schemas of ``treatments.schemas``.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +27,20 @@ from simple_history.models import HistoricalRecords
 
 from clinics.roles import Discipline
 from clinics.validators import no_markup
+from patients import spine
 from patients.models import Patient
+
+from . import choices as c
+from . import cpt, mme, schemas, trials
+from .choices import (
+    ENDED_STATUSES,
+    MODALITY_DISCIPLINE,
+    STARTED_STATUSES,
+    InterventionStatus,
+    Modality,
+)
+
+__all__ = ["ENDED_STATUSES", "InterventionStatus", "Modality"]  # re-exported: the app's vocabulary
 
 
 class PlanStatus(models.TextChoices):
@@ -235,29 +251,6 @@ class Goal(models.Model):
             raise ValidationError(errors)
 
 
-class Modality(models.TextChoices):
-    MEDICATION = "medication", _("Medication")
-    PHYSICAL_THERAPY = "physical_therapy", _("Physical therapy")
-    PROCEDURE = "procedure", _("Interventional procedure")
-    NEUROMODULATION_TRIAL = "neuromodulation_trial", _("Neuromodulation trial")
-    PSYCHOLOGICAL = "psychological", _("Psychological support")
-    COMPLEMENTARY = "complementary", _("Complementary therapy")
-    SURGICAL_REVISION = "surgical_revision", _("Surgical revision")
-    LIFESTYLE = "lifestyle", _("Lifestyle")
-    OPIOID_TAPER = "opioid_taper", _("Opioid taper or detox")
-
-
-class InterventionStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    SCHEDULED = "scheduled", _("Scheduled")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    STOPPED = "stopped", _("Stopped")
-
-
-ENDED_STATUSES = frozenset({InterventionStatus.DONE, InterventionStatus.STOPPED})
-
-
 class Intervention(models.Model):
     clinic_field = "plan__patient__clinic"
 
@@ -270,6 +263,7 @@ class Intervention(models.Model):
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
     notes = models.TextField(_("notes"), max_length=4000, blank=True, validators=[no_markup])
+    # The descriptive kinds' fields, as their schema in treatments.schemas writes them.
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -301,23 +295,356 @@ class Intervention(models.Model):
         return self.status in ENDED_STATUSES
 
     @property
+    def is_started(self) -> bool:
+        return self.status in STARTED_STATUSES
+
+    @property
     def discipline(self) -> str:
-        from .kinds import discipline_of
-
-        return discipline_of(self.modality)
-
-    @cached_property
-    def values(self) -> dict[str, Any]:
-        """``details`` with its values typed (Decimal, date, int), for display and computation."""
-        from .kinds import read
-
-        return read(self.modality, self.details)
+        return MODALITY_DISCIPLINE[self.modality]
 
     def clean(self) -> None:
-        from .kinds import validate
-
         if self.modality not in Modality.values:
             return  # the field's own choices validation reports it
-        self.details = validate(self)
-        if "values" in self.__dict__:
-            del self.__dict__["values"]
+        if self.modality in schemas.SCHEMAS:
+            self.details = schemas.parse(self.modality, self.details).to_json()
+        elif self.details:
+            raise ValidationError({"details": _("This kind of intervention keeps its details in their own table.")})
+
+
+class InterventionDetail(models.Model):
+    """What the typed detail tables share: the one intervention they describe."""
+
+    clinic_field = "intervention__plan__patient__clinic"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def status_errors(self) -> dict[str, Any]:
+        """The rules that depend on the intervention's status and dates, checked by the services
+        once the intervention carries its new values (none by default)."""
+        return {}
+
+
+def _codes(choices: list[tuple[str, Any]]) -> list[str]:
+    return [key for key, _label in choices]
+
+
+NRS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+MG_OPIOIDS = sorted(drug for drug, unit in mme.REQUIRED_UNIT.items() if unit == "mg")
+
+
+class Medication(InterventionDetail):
+    """One prescription: drug, dose, how often, by which route.
+
+    A plan's medication is one row here linked to its intervention. The patient's current
+    medication list (next issue) adds a patient and a prescriber to this table and makes the
+    intervention link optional: a plan's medications are then the entries it prescribes.
+    """
+
+    intervention = models.OneToOneField(Intervention, on_delete=models.CASCADE, related_name="medication")
+    drug = models.CharField(_("drug"), max_length=32, choices=c.DRUGS)
+    drug_name = models.CharField(
+        _("drug name or brand"), max_length=80, blank=True, validators=[no_markup], help_text=_("Needed for 'Other'.")
+    )
+    dose = models.DecimalField(
+        _("dose"),
+        max_digits=9,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001")), MaxValueValidator(Decimal("100000"))],
+    )
+    unit = models.CharField(_("unit"), max_length=8, choices=c.UNITS)
+    frequency = models.CharField(_("how often"), max_length=16, choices=c.FREQUENCY_CHOICES)
+    max_per_day = models.PositiveSmallIntegerField(
+        _("at most, doses a day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text=_("For 'as needed': the most the patient may take in a day."),
+    )
+    route = models.CharField(_("route"), max_length=16, choices=c.ROUTES)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(dose__gt=0), name="medication_dose_positive"),
+            models.CheckConstraint(condition=Q(drug__in=list(c.DRUG_LABELS)), name="medication_drug_valid"),
+            models.CheckConstraint(condition=Q(unit__in=_codes(c.UNITS)), name="medication_unit_valid"),
+            models.CheckConstraint(condition=Q(route__in=_codes(c.ROUTES)), name="medication_route_valid"),
+            models.CheckConstraint(condition=Q(frequency__in=list(c.FREQUENCIES)), name="medication_frequency_valid"),
+            models.CheckConstraint(
+                condition=(Q(frequency=c.AS_NEEDED) & Q(max_per_day__gte=1) & Q(max_per_day__lte=24))
+                | (~Q(frequency=c.AS_NEEDED) & Q(max_per_day__isnull=True)),
+                name="medication_as_needed_has_daily_maximum",
+            ),
+            # The units the MME factors apply to (CDC 2022), so that every opioid row has a figure.
+            models.CheckConstraint(
+                condition=~Q(drug="fentanyl_patch") | (Q(unit="mcg/hr") & Q(route="transdermal")),
+                name="medication_fentanyl_patch_in_mcg_hr",
+            ),
+            models.CheckConstraint(condition=~Q(drug__in=MG_OPIOIDS) | Q(unit="mg"), name="medication_opioid_in_mg"),
+        ]
+        verbose_name = _("medication")
+        verbose_name_plural = _("medications")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.drug == "other":
+            return str(self.drug_name or _("Other drug"))
+        label = str(c.DRUG_LABELS.get(self.drug, self.drug))
+        return f"{label} ({self.drug_name})" if self.drug_name else label
+
+    @property
+    def doses_per_day(self) -> Decimal:
+        per_day = c.FREQUENCIES.get(self.frequency, (None, Decimal(0)))[1]
+        if per_day is None:
+            return Decimal(self.max_per_day or 0)
+        return per_day
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.frequency != c.AS_NEEDED:
+            self.max_per_day = None
+        elif not self.max_per_day:
+            errors["max_per_day"] = _("For 'as needed', give the most doses a day.")
+        if self.drug == "other" and not self.drug_name:
+            errors["drug_name"] = _("Name the drug.")
+        required = mme.REQUIRED_UNIT.get(self.drug)
+        if required and self.unit and self.unit != required:
+            errors["unit"] = _("Prescribe %(drug)s in %(unit)s so that its MME/day can be computed.") % {
+                "drug": c.DRUG_LABELS[self.drug],
+                "unit": required,
+            }
+        if self.drug == "fentanyl_patch":
+            if self.route and self.route != "transdermal":
+                errors["route"] = _("A fentanyl patch goes on the skin: choose 'Skin patch'.")
+            if self.frequency and self.frequency not in c.PATCH_FREQUENCIES:
+                errors["frequency"] = _("Choose how often the patch is changed.")
+        if errors:
+            raise ValidationError(errors)
+
+    def status_errors(self) -> dict[str, Any]:
+        if self.intervention.is_started and self.intervention.start_date is None:
+            return {"start_date": _("Give the date the medication was started.")}
+        return {}
+
+    def prescription(self) -> mme.Prescription:
+        """What the MME arithmetic needs to know of this prescription."""
+        i = self.intervention
+        return mme.Prescription(
+            drug=self.drug,
+            dose=self.dose,
+            unit=self.unit,
+            doses_per_day=self.doses_per_day,
+            start=i.start_date,
+            stop=i.end_date,
+            ended=i.is_ended,
+            label=self.label,
+        )
+
+
+def _clean_cpt_and_levels(detail: ProcedureDetail | NeuromodulationTrial, errors: dict[str, Any]) -> None:
+    try:
+        detail.cpt_code = cpt.check(detail.cpt_code or "", confirmed=detail.cpt_confirmed)
+    except ValidationError as exc:
+        errors["cpt_code"] = exc.messages
+    levels = detail.levels if isinstance(detail.levels, list) else []
+    if not all(isinstance(level, str) for level in levels):
+        errors["levels"] = _("Choose spinal levels from the list.")
+        return
+    try:
+        detail.levels = spine.ordered(levels)
+    except ValidationError as exc:
+        errors["levels"] = exc.messages
+
+
+class ProcedureDetail(InterventionDetail):
+    """An interventional procedure and its result (pain before and after, relief and how long)."""
+
+    intervention = models.OneToOneField(Intervention, on_delete=models.CASCADE, related_name="procedure")
+    procedure_type = models.CharField(_("procedure"), max_length=24, choices=c.PROCEDURE_TYPES)
+    cpt_code = models.CharField(_("CPT code"), max_length=5, blank=True, help_text=_("The code only."))
+    cpt_confirmed = models.BooleanField(_("I checked this code (not on the clinic's list)"), default=False)
+    levels = models.JSONField(_("levels"), default=list, blank=True)
+    side = models.CharField(_("side"), max_length=12, choices=c.SIDES, blank=True)
+    pain_before = models.PositiveSmallIntegerField(
+        _("pain before (NRS)"), null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
+    )
+    pain_after = models.PositiveSmallIntegerField(
+        _("pain after (NRS)"), null=True, blank=True, validators=NRS_VALIDATORS, help_text=_("0 to 10")
+    )
+    percent_relief = models.PositiveSmallIntegerField(
+        _("relief (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Left blank: computed."),
+    )
+    relief_duration = models.PositiveSmallIntegerField(
+        _("relief lasted"), null=True, blank=True, validators=[MaxValueValidator(1000)]
+    )
+    relief_duration_unit = models.CharField(_("unit"), max_length=8, choices=c.DURATION_UNITS, blank=True)
+
+    history = HistoricalRecords()
+
+    RESULT_FIELDS = ("pain_before", "pain_after", "percent_relief", "relief_duration")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(procedure_type__in=_codes(c.PROCEDURE_TYPES)), name="procedure_type_valid"
+            ),
+            models.CheckConstraint(condition=Q(pain_before__lte=10) & Q(pain_after__lte=10), name="procedure_nrs_0_10"),
+            models.CheckConstraint(condition=Q(percent_relief__lte=100), name="procedure_relief_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(relief_duration__isnull=True, relief_duration_unit="")
+                | (Q(relief_duration__isnull=False) & ~Q(relief_duration_unit="")),
+                name="procedure_duration_has_unit",
+                violation_error_message=_("Say whether relief lasted hours, days, weeks or months."),
+            ),
+        ]
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+
+    def __str__(self) -> str:
+        return c.label_of(c.PROCEDURE_TYPES, self.procedure_type)
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        _clean_cpt_and_levels(self, errors)
+        before, after = self.pain_before, self.pain_after
+        if self.percent_relief is None and before and after is not None and after <= before:
+            self.percent_relief = round((before - after) * 100 / before)
+        if self.relief_duration is None:
+            self.relief_duration_unit = ""
+        elif not self.relief_duration_unit:
+            errors["relief_duration_unit"] = _("Say whether relief lasted hours, days, weeks or months.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_results(self) -> bool:
+        return any(getattr(self, name) is not None for name in self.RESULT_FIELDS)
+
+    def status_errors(self) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        if not self.intervention.is_started and self.has_results:
+            errors["status"] = _("Results can be recorded once the procedure has been done: set its status.")
+        if self.intervention.status == InterventionStatus.DONE and self.intervention.start_date is None:
+            errors["start_date"] = _("Give the date the procedure was done.")
+        return errors
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    relief: Decimal | None  # percent, one decimal
+    success: bool | None  # by the rule of CLINICAL.md; None while figures are missing
+    decision: str
+    decision_differs: bool
+
+
+class NeuromodulationTrial(InterventionDetail):
+    """A spinal cord stimulator or intrathecal pump trial, its pain scores and the decision."""
+
+    intervention = models.OneToOneField(Intervention, on_delete=models.CASCADE, related_name="trial")
+    device = models.CharField(_("device"), max_length=8, choices=c.DEVICES)
+    cpt_code = models.CharField(_("CPT code"), max_length=5, blank=True, help_text=_("The code only."))
+    cpt_confirmed = models.BooleanField(_("I checked this code (not on the clinic's list)"), default=False)
+    levels = models.JSONField(_("lead levels"), default=list, blank=True)
+    baseline_nrs = models.DecimalField(
+        _("baseline pain (NRS)"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=NRS_VALIDATORS,
+        help_text=_("0 to 10"),
+    )
+    trial_nrs = models.DecimalField(
+        _("pain during the trial (NRS)"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=NRS_VALIDATORS,
+        help_text=_("0 to 10"),
+    )
+    analgesic_change = models.CharField(
+        _("analgesic use during the trial"), max_length=10, choices=c.ANALGESIC_CHANGES, blank=True
+    )
+    decision = models.CharField(_("decision"), max_length=12, choices=c.DECISIONS, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(device__in=_codes(c.DEVICES)), name="trial_device_valid"),
+            models.CheckConstraint(
+                condition=Q(baseline_nrs__gte=0, baseline_nrs__lte=10) | Q(baseline_nrs__isnull=True),
+                name="trial_baseline_nrs_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(trial_nrs__gte=0, trial_nrs__lte=10) | Q(trial_nrs__isnull=True),
+                name="trial_trial_nrs_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(trial_nrs__isnull=True) | Q(baseline_nrs__isnull=False), name="trial_result_has_baseline"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(trial_nrs__isnull=False), name="trial_decision_after_result"
+            ),
+        ]
+        verbose_name = _("neuromodulation trial")
+        verbose_name_plural = _("neuromodulation trials")
+
+    def __str__(self) -> str:
+        return c.label_of(c.DEVICES, self.device)
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        _clean_cpt_and_levels(self, errors)
+        if self.trial_nrs is not None and self.baseline_nrs is None:
+            errors["baseline_nrs"] = _("Give the baseline pain to compare the trial with.")
+        if self.baseline_nrs == 0 and self.trial_nrs is not None:
+            errors["baseline_nrs"] = _("A baseline of 0 leaves no pain to relieve: check the value.")
+        if self.device == trials.SCS and self.trial_nrs is not None and not self.analgesic_change:
+            errors["analgesic_change"] = _("The spinal cord stimulator rule needs the change in analgesic use.")
+        if errors:
+            raise ValidationError(errors)
+
+    def status_errors(self) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        if not self.intervention.is_started and self.trial_nrs is not None:
+            errors["status"] = _("Trial results can be recorded once the trial has started: set its status.")
+        if self.decision and self.trial_nrs is None:
+            errors["decision"] = _("Record the trial's pain score before deciding.")
+        return errors
+
+    @property
+    def outcome(self) -> TrialOutcome:
+        """Relief, success by the rule of CLINICAL.md, and whether the decision follows it."""
+        baseline, trial = self.baseline_nrs, self.trial_nrs
+        relief = trials.relief_percent(baseline, trial) if baseline is not None and trial is not None else None
+        success = trials.trial_success(
+            self.device, baseline=baseline, trial=trial, analgesic_change=self.analgesic_change
+        )
+        differs = success is not None and self.decision != "" and (self.decision == c.IMPLANT) != success
+        return TrialOutcome(relief=relief, success=success, decision=self.decision, decision_differs=differs)
+
+
+DETAIL_MODELS: dict[str, type[InterventionDetail]] = {
+    Modality.MEDICATION: Medication,
+    Modality.PROCEDURE: ProcedureDetail,
+    Modality.NEUROMODULATION_TRIAL: NeuromodulationTrial,
+}
+# The reverse accessor of each typed detail on Intervention (select_related names).
+DETAIL_ACCESSORS: dict[str, str] = {
+    Modality.MEDICATION: "medication",
+    Modality.PROCEDURE: "procedure",
+    Modality.NEUROMODULATION_TRIAL: "trial",
+}

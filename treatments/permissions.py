@@ -3,7 +3,7 @@
 - Physicians (``Need.WRITE_PLAN``) create, activate, change and close plans, and update any
   intervention.
 - Other clinicians (``Need.EDIT_CLINICAL``) update the interventions of their own discipline
-  (``clinics.roles.ROLE_DISCIPLINE`` against ``treatments.kinds.discipline_of``): a physical
+  (``clinics.roles.ROLE_DISCIPLINE`` against ``Intervention.discipline``): a physical
   therapist updates physical therapy and complementary therapies, a psychologist psychological
   support, a nurse lifestyle coaching.
 - Nobody changes a completed or discontinued plan: it is the record of what happened.
@@ -14,7 +14,6 @@ from __future__ import annotations
 from clinics.models import Membership
 from clinics.roles import ROLE_DISCIPLINE, Need
 
-from .kinds import discipline_of
 from .models import Intervention, TreatmentPlan
 
 
@@ -27,6 +26,4 @@ def can_update_intervention(membership: Membership, intervention: Intervention) 
         return False
     if membership.can(Need.WRITE_PLAN):
         return True
-    return membership.can(Need.EDIT_CLINICAL) and ROLE_DISCIPLINE.get(membership.role) == discipline_of(
-        intervention.modality
-    )
+    return membership.can(Need.EDIT_CLINICAL) and ROLE_DISCIPLINE.get(membership.role) == intervention.discipline

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,19 +17,118 @@ from clinics.history import HIDDEN, FieldChange, Version, authors_of, history, p
 from clinics.models import Clinic, Membership
 from patients.models import Patient
 
+from . import choices as c
 from . import kinds, mme
-from .models import CareTeamMember, Goal, Intervention, InterventionStatus, Modality, PlanStatus, TreatmentPlan
+from .models import (
+    DETAIL_ACCESSORS,
+    CareTeamMember,
+    Goal,
+    Intervention,
+    InterventionStatus,
+    Medication,
+    Modality,
+    NeuromodulationTrial,
+    PlanStatus,
+    ProcedureDetail,
+    TreatmentPlan,
+    TrialOutcome,
+)
+
+# --- MME/day computed by the database ------------------------------------------------------------
+
+_NUMBER = models.DecimalField(max_digits=20, decimal_places=6)
+
+
+def daily_mme_expression(prefix: str = "") -> models.Case:
+    """MME/day of a ``Medication`` row as SQL (CDC 2022 factors of ``treatments.mme``).
+
+    NULL for a drug without a factor (non-opioids, buprenorphine) or in a unit the factor does
+    not apply to, exactly as ``mme.daily_mme``. ``prefix`` reaches the row from another model,
+    e.g. ``"medication__"`` from ``Intervention``.
+    """
+    per_day = models.Case(
+        models.When(**{f"{prefix}frequency": c.AS_NEEDED}, then=models.F(f"{prefix}max_per_day")),
+        *[
+            models.When(**{f"{prefix}frequency": key}, then=models.Value(count))
+            for key, (_label, count) in c.FREQUENCIES.items()
+            if count is not None
+        ],
+        output_field=_NUMBER,
+    )
+    dose = models.F(f"{prefix}dose")
+    whens = []
+    for drug, factor in mme.FACTORS.items():
+        unit = mme.REQUIRED_UNIT[drug]
+        daily = dose * models.Value(factor) if drug == "fentanyl_patch" else dose * per_day * models.Value(factor)
+        whens.append(models.When(**{f"{prefix}drug": drug, f"{prefix}unit": unit}, then=daily))
+    return models.Case(*whens, default=None, output_field=_NUMBER)
+
+
+def interventions_with_details() -> models.QuerySet[Intervention]:
+    """Interventions with their typed detail row and, for medications, their MME/day (``daily_mme``)."""
+    return (
+        Intervention.objects.select_related(*DETAIL_ACCESSORS.values())
+        .annotate(daily_mme=daily_mme_expression("medication__"))
+        .order_by("start_date", "created_at", "id")
+    )
 
 
 def plans_with_parts() -> models.QuerySet[TreatmentPlan]:
-    """Plans with their patient, author, goals, care team and interventions, in four queries."""
+    """Plans with their patient, author, goals, care team and interventions (with their details
+    and MME), in four queries."""
     return TreatmentPlan.objects.select_related(
         "patient__clinic", "patient__primary_physician", "author"
     ).prefetch_related(
         Prefetch("goals", queryset=Goal.objects.order_by("created_at", "id")),
         Prefetch("care_team", queryset=CareTeamMember.objects.select_related("user")),
-        Prefetch("interventions", queryset=Intervention.objects.order_by("start_date", "created_at", "id")),
+        Prefetch("interventions", queryset=interventions_with_details()),
     )
+
+
+# --- The rows of a plan: summary, MME, trial outcome ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    intervention: Intervention
+    summary: str
+    mme: Decimal | None  # MME/day of an opioid prescription, computed by the database
+    trial: TrialOutcome | None
+    not_summed: bool = False  # buprenorphine: shown, never added into a total
+    can_edit: bool = False
+
+
+def rows_of(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool] | None = None) -> list[Row]:
+    """The plan's interventions as the plan page and the chart show them (loaded by
+    ``plans_with_parts``: no query of its own)."""
+    rows = []
+    for i in plan.interventions.all():
+        i.plan = plan  # already loaded: spare a query per row
+        medication = i.medication if i.modality == Modality.MEDICATION else None
+        rows.append(
+            Row(
+                intervention=i,
+                summary=kinds.summary(i),
+                mme=getattr(i, "daily_mme", None),
+                trial=i.trial.outcome if i.modality == Modality.NEUROMODULATION_TRIAL else None,
+                not_summed=medication is not None and medication.drug in mme.NOT_SUMMED,
+                can_edit=can_edit(i) if can_edit else False,
+            )
+        )
+    return rows
+
+
+def rows_by_modality(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool]) -> list[tuple[str, list[Row]]]:
+    grouped: dict[str, list[Row]] = {}
+    for row in rows_of(plan, can_edit=can_edit):
+        grouped.setdefault(row.intervention.modality, []).append(row)
+    return [(str(Modality(m).label), grouped[m]) for m in Modality.values if m in grouped]
+
+
+def plan_opioids(plan: TreatmentPlan) -> Decimal:
+    """MME/day of this plan's opioid prescriptions not yet ended, whatever their dates (a draft's
+    would-be figure)."""
+    return sum((row.mme for row in rows_of(plan) if row.mme is not None and not row.intervention.is_ended), Decimal(0))
 
 
 def plans_of_patient(patient: Patient) -> list[TreatmentPlan]:
@@ -35,17 +136,17 @@ def plans_of_patient(patient: Patient) -> list[TreatmentPlan]:
 
 
 def active_prescriptions(patient: Patient) -> list[Intervention]:
-    """Medication interventions on the patient's active plan (one query)."""
+    """Medication interventions on the patient's active plan, with their rows (one query)."""
     return list(
-        Intervention.objects.filter(
-            plan__patient=patient, plan__status=PlanStatus.ACTIVE, modality=Modality.MEDICATION
-        ).order_by("start_date", "id")
+        Intervention.objects.filter(plan__patient=patient, plan__status=PlanStatus.ACTIVE, modality=Modality.MEDICATION)
+        .select_related("medication")
+        .order_by("start_date", "id")
     )
 
 
 def mme_total(medications: list[Intervention], *, on: date | None = None) -> mme.Total:
     """The patient's MME/day over the current opioid prescriptions among ``medications``."""
-    prescriptions = [p for p in (kinds.prescription(i) for i in medications) if p is not None]
+    prescriptions = [i.medication.prescription() for i in medications if i.modality == Modality.MEDICATION]
     return mme.total_mme(prescriptions, on=on or timezone.localdate())
 
 
@@ -92,27 +193,32 @@ class Change:
 
 
 # The plan's own link and its parts' links to it are not news in the plan's history.
-_HIDDEN = HIDDEN | {"plan", "patient"}
+_HIDDEN = HIDDEN | {"plan", "patient", "intervention"}
 
 
 def _details_changes(record: Any, old: Any, new: Any) -> list[FieldChange]:
-    """An intervention's details, field by field, as its form labels and shows them."""
+    """A descriptive intervention's details, field by field, as its form labels and shows them."""
     return kinds.details_changes(record.modality, old or {}, new or {})
 
 
 def plan_history(plan: TreatmentPlan) -> list[Change]:
     """Every version of the plan and its parts, newest first, with the fields that changed.
 
-    Four history queries plus one for the users (and one per changed kind of related row),
-    whatever the number of versions.
+    Seven history queries (plan, goals, interventions, care team, and the medication, procedure
+    and trial rows) plus one for the users, whatever the number of versions.
     """
     sources: list[tuple[type[models.Model], list[Any]]] = [
         (TreatmentPlan, list(history(TreatmentPlan).filter(id=plan.pk))),
         (Goal, list(history(Goal).filter(plan_id=plan.pk))),
         (Intervention, list(history(Intervention).filter(plan_id=plan.pk))),
         (CareTeamMember, list(history(CareTeamMember).filter(plan_id=plan.pk))),
+        *[
+            (model, list(history(model).filter(intervention__plan_id=plan.pk)))
+            for model in (Medication, ProcedureDetail, NeuromodulationTrial)
+        ],
     ]
-    members = authors_of((r for _m, records in sources for r in records), also=(r.user_id for r in sources[-1][1]))
+    team = next(records for model, records in sources if model is CareTeamMember)
+    members = authors_of((r for _m, records in sources for r in records), also=(r.user_id for r in team))
     found: list[tuple[type[models.Model], Version]] = []
     for model, records in sources:
         found.extend(
@@ -141,6 +247,12 @@ def _label(model: type[models.Model], record: Any, members: dict[Any, Any]) -> s
         return str(record.get_kind_display())
     if model is CareTeamMember:
         return person(members.get(record.user_id)) if record.user_id in members else ""
+    if model is Medication:
+        return str(c.DRUG_LABELS.get(record.drug, record.drug))
+    if model is ProcedureDetail:
+        return c.label_of(c.PROCEDURE_TYPES, record.procedure_type)
+    if model is NeuromodulationTrial:
+        return c.label_of(c.DEVICES, record.device)
     return str(record.title)
 
 
@@ -148,7 +260,8 @@ def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
     """Planned, bookable interventions of the clinic's active plans, the soonest first."""
     bookable = [modality for modality, kind in kinds.KINDS.items() if kind.bookable]
     return (
-        Intervention.objects.filter(
+        interventions_with_details()
+        .filter(
             plan__patient__clinic=clinic,
             plan__status=PlanStatus.ACTIVE,
             status=InterventionStatus.PLANNED,

@@ -22,9 +22,19 @@ from clinics.recording import delete_record, save_record
 from clinics.roles import ROLE_DISCIPLINE, Discipline
 from patients.models import Patient
 
-from .models import CareTeamMember, Goal, GoalStatus, Intervention, PlanStatus, TreatmentPlan
-
-INTERVENTION_FIELDS = ("status", "start_date", "end_date", "notes", "details")
+from .models import (
+    DETAIL_ACCESSORS,
+    DETAIL_MODELS,
+    CareTeamMember,
+    Goal,
+    GoalStatus,
+    Intervention,
+    InterventionDetail,
+    InterventionStatus,
+    PlanStatus,
+    TreatmentPlan,
+)
+from .schemas import Details
 
 
 def _require_open(plan: TreatmentPlan) -> None:
@@ -190,23 +200,83 @@ def goal_update(
 
 # --- Interventions ------------------------------------------------------------------------------
 
+Detail = InterventionDetail | Details
+
+
+def _check_kind(modality: str, detail: Detail | None) -> None:
+    expected: type = DETAIL_MODELS.get(modality) or Details
+    if not isinstance(detail, expected):
+        raise ValidationError({"details": _("Give the details of this kind of intervention.")}, code="wrong_kind")
+
+
+def _save_detail(intervention: Intervention, detail: InterventionDetail, *, by: Any) -> None:
+    """Save a typed detail row for ``intervention``, checked against its new status and dates."""
+    # A detail row describes one intervention for good: it never moves to another (nor patient).
+    if detail.pk is not None and getattr(detail, "intervention_id", None) != intervention.pk:
+        raise ValidationError(_("These details belong to another intervention."), code="wrong_intervention")
+    row: Any = detail
+    row.intervention = intervention
+    errors = detail.status_errors()
+    if errors:
+        raise ValidationError(errors)
+    save_record(detail, by=by)
+
 
 @transaction.atomic
-def intervention_add(*, plan: TreatmentPlan, by: Any, modality: str, **fields: Any) -> Intervention:
-    """Add an intervention of ``modality`` to the plan; ``details`` are checked against its kind."""
+def intervention_add(
+    *,
+    plan: TreatmentPlan,
+    by: Any,
+    modality: str,
+    detail: Detail,
+    status: str = InterventionStatus.PLANNED,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    notes: str = "",
+) -> Intervention:
+    """Add an intervention of ``modality`` to the plan with its typed details (a ``Medication``,
+    ``ProcedureDetail`` or ``NeuromodulationTrial`` row not yet saved, or a descriptive schema)."""
     _require_open(plan)
-    unknown = set(fields) - set(INTERVENTION_FIELDS)
-    if unknown:
-        raise TypeError(f"intervention_add does not take {sorted(unknown)}")
-    return save_record(Intervention(plan=plan, modality=modality, **fields), by=by)
+    _check_kind(modality, detail)
+    intervention = Intervention(
+        plan=plan, modality=modality, status=status, start_date=start_date, end_date=end_date, notes=notes
+    )
+    if isinstance(detail, Details):
+        intervention.details = detail.to_json()
+    save_record(intervention, by=by)
+    if isinstance(detail, InterventionDetail):
+        _save_detail(intervention, detail, by=by)
+    return intervention
 
 
 @transaction.atomic
-def intervention_update(*, intervention: Intervention, by: Any, **fields: Any) -> Intervention:
-    """Change an intervention's status, dates, notes or details (e.g. record a procedure's result)."""
+def intervention_update(
+    *,
+    intervention: Intervention,
+    by: Any,
+    status: str,
+    start_date: date | None,
+    end_date: date | None,
+    notes: str,
+    detail: Detail | None = None,
+) -> Intervention:
+    """Change an intervention's status, dates, notes and details (e.g. record a procedure's
+    result). Its plan, patient and kind stay as they are. Without ``detail`` the details are kept."""
     _require_open(intervention.plan)
-    for name, value in fields.items():
-        if name not in INTERVENTION_FIELDS:
-            raise TypeError(f"intervention_update does not change {name}")
-        setattr(intervention, name, value)
-    return save_record(intervention, by=by)
+    if detail is not None:
+        _check_kind(intervention.modality, detail)
+    intervention.status, intervention.start_date, intervention.end_date = status, start_date, end_date
+    intervention.notes = notes
+    if isinstance(detail, Details):
+        intervention.details = detail.to_json()
+    save_record(intervention, by=by)
+    row = detail if isinstance(detail, InterventionDetail) else detail_of(intervention)
+    if row is not None:
+        _save_detail(intervention, row, by=by)
+    return intervention
+
+
+def detail_of(intervention: Intervention) -> InterventionDetail | None:
+    """The intervention's typed detail row (None for the descriptive kinds)."""
+    accessor = DETAIL_ACCESSORS.get(intervention.modality)
+    return getattr(intervention, accessor) if accessor else None

@@ -6,7 +6,8 @@
 - Intrathecal drug delivery (pump) trial: success is *more than* 50% pain reduction; analgesic
   use is not part of the rule.
 
-Pure functions: exact arithmetic with Fraction so that "exactly 50%" is exactly 50%.
+Pure functions: exact arithmetic with Fraction so that "exactly 50%" is exactly 50%. Scores are
+integers or decimals with one place (NRS 7.5); Fraction holds either exactly.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ INCREASED = "increased"
 HALF = Fraction(1, 2)
 
 
-def relief_fraction(baseline: int, trial: int) -> Fraction | None:
+Score = int | Decimal
+
+
+def relief_fraction(baseline: Score, trial: Score) -> Fraction | None:
     """(baseline - trial) / baseline; None when the baseline is 0 (nothing to relieve)."""
     if baseline <= 0:
         return None
-    return Fraction(baseline - trial, baseline)
+    return (Fraction(baseline) - Fraction(trial)) / Fraction(baseline)
 
 
-def relief_percent(baseline: int, trial: int) -> Decimal | None:
+def relief_percent(baseline: Score, trial: Score) -> Decimal | None:
     """Relief as a percentage rounded to one decimal, for display (37.5, 50.0, -12.5)."""
     fraction = relief_fraction(baseline, trial)
     if fraction is None:
@@ -39,7 +43,9 @@ def relief_percent(baseline: int, trial: int) -> Decimal | None:
     return (Decimal(fraction.numerator) * 100 / Decimal(fraction.denominator)).quantize(Decimal("0.1"))
 
 
-def trial_success(device: str, *, baseline: int | None, trial: int | None, analgesic_change: str = "") -> bool | None:
+def trial_success(
+    device: str, *, baseline: Score | None, trial: Score | None, analgesic_change: str = ""
+) -> bool | None:
     """Whether the trial met its success rule; None while the figures needed are missing."""
     if baseline is None or trial is None:
         return None

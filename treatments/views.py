@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +19,7 @@ from clinics.roles import Need
 
 from . import kinds, mme, selectors, services
 from .forms import CareTeamForm, DiscontinueForm, GoalForm, PlanForm, intervention_form
-from .models import CareTeamMember, Goal, Intervention, Modality, TreatmentPlan
+from .models import CareTeamMember, Goal, GoalStatus, InterventionStatus, Modality, TreatmentPlan
 from .permissions import can_update_intervention, can_write_plan
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -41,43 +39,6 @@ def _refuse_if_closed(request: HttpRequest, plan: TreatmentPlan) -> HttpResponse
 def _service_messages(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
-
-
-@dataclass
-class Row:
-    intervention: Intervention
-    summary: str
-    mme: Decimal | None
-    trial: dict[str, Any] | None
-    can_edit: bool
-
-
-def _rows(plan: TreatmentPlan, membership: Any) -> list[tuple[str, list[Row]]]:
-    grouped: dict[str, list[Row]] = {}
-    for i in plan.interventions.all():
-        i.plan = plan  # already loaded: spare a query per row
-        p = kinds.prescription(i)
-        grouped.setdefault(i.modality, []).append(
-            Row(
-                intervention=i,
-                summary=kinds.summary(i),
-                mme=mme.daily_mme(p) if p else None,
-                trial=kinds.trial_outcome(i.values) if i.modality == Modality.NEUROMODULATION_TRIAL else None,
-                can_edit=can_update_intervention(membership, i),
-            )
-        )
-    return [(str(Modality(m).label), grouped[m]) for m in Modality.values if m in grouped]
-
-
-def _plan_opioids(plan: TreatmentPlan) -> Decimal:
-    """MME/day of this plan's opioid prescriptions not yet ended, whatever their dates (a draft's
-    would-be figure)."""
-    total = Decimal(0)
-    for i in plan.interventions.all():
-        p = kinds.prescription(i)
-        if p is not None and not p.ended:
-            total += mme.daily_mme(p) or 0
-    return total
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -106,11 +67,11 @@ def plan_detail(request: HttpRequest, plan_id: Any) -> HttpResponse:
     context = {
         "plan": plan,
         "patient": plan.patient,
-        "groups": _rows(plan, membership),
+        "groups": selectors.rows_by_modality(plan, can_edit=lambda i: can_update_intervention(membership, i)),
         "goals": list(plan.goals.all()),
         "team": list(plan.care_team.all()),
         "total": total,
-        "plan_opioids": mme.fmt(_plan_opioids(plan)),
+        "plan_opioids": mme.fmt(selectors.plan_opioids(plan)),
         "can_write": can_write_plan(membership, plan),
         "modalities": Modality.choices,
     }
@@ -197,7 +158,7 @@ def plan_print(request: HttpRequest, plan_id: Any) -> HttpResponse:
     """The plan in plain words for the patient to take home: no application chrome."""
     plan = _plan(request, plan_id, Need.VIEW_CLINICAL)
     log_access(request, plan.patient, AccessLog.Action.PRINT)
-    interventions = [i for i in plan.interventions.all() if i.status != "stopped"]
+    interventions = [i for i in plan.interventions.all() if i.status != InterventionStatus.STOPPED]
     medications = [i for i in interventions if i.modality == Modality.MEDICATION]
     steps = [i for i in interventions if i.modality != Modality.MEDICATION]
     total = selectors.mme_total(medications) if plan.is_active else None
@@ -209,10 +170,10 @@ def plan_print(request: HttpRequest, plan_id: Any) -> HttpResponse:
                 "plan": plan,
                 "patient": plan.patient,
                 "clinic": plan.patient.clinic,
-                "goals": [g for g in plan.goals.all() if g.status != "dropped"],
+                "goals": [g for g in plan.goals.all() if g.status != GoalStatus.DROPPED],
                 "medications": [(i, kinds.plain(i)) for i in medications],
                 "steps": [(i, kinds.plain(i)) for i in steps],
-                "naloxone": bool(total and total.offer_naloxone) or _plan_opioids(plan) >= mme.REASSESS_AT,
+                "naloxone": bool(total and total.offer_naloxone) or selectors.plan_opioids(plan) >= mme.REASSESS_AT,
                 "printed_on": timezone.localdate(),
             },
         )
@@ -327,8 +288,8 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
             plan=plan,
             by=actor(request),
             modality=modality,
-            **form.common_data(),
-            details=form.details_data(),
+            **form.common(),
+            detail=form.detail(),
         )
         is not None
     ):
@@ -349,14 +310,17 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 @login_required
 def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpResponse:
     intervention = get_for(
-        request, Intervention.objects.select_related("plan__patient"), intervention_id, need=Need.EDIT_CLINICAL
+        request,
+        selectors.interventions_with_details().select_related("plan__patient"),
+        intervention_id,
+        need=Need.EDIT_CLINICAL,
     )
     plan = intervention.plan
     if not can_update_intervention(active_membership(request), intervention):
         if plan.is_closed:
             return _refuse_if_closed(request, plan) or redirect("treatments:detail", plan.public_id)
         raise PermissionDenied
-    form = intervention_form(intervention.modality, request.POST or None, instance=intervention)
+    form = intervention_form(intervention.modality, request.POST or None, intervention=intervention)
     if (
         request.method == "POST"
         and form.is_valid()
@@ -365,8 +329,8 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
             services.intervention_update,
             intervention=intervention,
             by=actor(request),
-            **form.common_data(),
-            details=form.details_data(),
+            **form.common(),
+            detail=form.detail(),
         )
         is not None
     ):

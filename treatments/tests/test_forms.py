@@ -7,6 +7,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from treatments import services
 from treatments.forms import intervention_form
 from treatments.models import Goal, Intervention, Modality, TreatmentPlan
 
@@ -103,9 +104,11 @@ def test_medication_details_never_crash(plan_a, dose, unit, freq, maxd, drug, na
     data = {**MED, "dose": dose, "unit": unit, "frequency": freq, "max_per_day": maxd, "drug": drug, "drug_name": name}
     form = intervention_form("medication", data)
     if form.is_valid():
-        i = Intervention(plan=plan_a, modality="medication", **form.common_data(), details=form.details_data())
-        i.full_clean()  # what the form accepts, the model accepts
-        assert i.values["dose"] > 0
+        # What the form accepts, the service and the database accept.
+        i = services.intervention_add(
+            plan=plan_a, by=plan_a.author, modality="medication", **form.common(), detail=form.detail()
+        )
+        assert i.medication.dose > 0
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -95,7 +95,7 @@ def test_a_physician_builds_activates_and_prints_a_plan(
         Modality.MEDICATION, Modality.PHYSICAL_THERAPY, Modality.NEUROMODULATION_TRIAL,
     }  # fmt: skip
     trial = Intervention.objects.get(plan=plan, modality=Modality.NEUROMODULATION_TRIAL)
-    assert trial.details["levels"] == ["T8", "T9"] and trial.details["decision"] == "implant"
+    assert trial.trial.levels == ["T8", "T9"] and trial.trial.decision == "implant"
 
     page.get_by_role("link", name="Printable plan").click()
     page.get_by_role("heading", name="Your treatment plan").wait_for()

@@ -6,13 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from treatments import kinds
-from treatments.models import Intervention, InterventionStatus, Modality
+from treatments.models import InterventionStatus, Modality
+from treatments.tests.factories import intervention
 
 
 def clean(plan, modality, details, **kw):
-    i = Intervention(plan=plan, modality=modality, details=details, **kw)
-    i.full_clean()
-    return i
+    return intervention(plan=plan, modality=modality, details=details, **kw)
 
 
 def errors(plan, modality, details, **kw):
@@ -26,7 +25,7 @@ PROC = {"procedure_type": "esi_transforaminal", "levels": ["L5", "L4"], "side": 
 
 def test_it_orders_levels_and_keeps_known_cpt_codes(plan_a):
     i = clean(plan_a, Modality.PROCEDURE, {**PROC, "cpt_code": "64483"})
-    assert i.details["levels"] == ["L4", "L5"]
+    assert i.procedure.levels == ["L4", "L5"]
     assert kinds.summary(i) == "Epidural steroid injection, transforaminal, CPT 64483, L4-L5, left"
 
 
@@ -40,7 +39,7 @@ def test_an_unlisted_five_digit_code_needs_confirmation(plan_a):
         "not on the clinic's list" in errors(plan_a, Modality.PROCEDURE, {**PROC, "cpt_code": "20552"})["cpt_code"][0]
     )
     i = clean(plan_a, Modality.PROCEDURE, {**PROC, "cpt_code": "20552", "cpt_confirmed": True})
-    assert i.details["cpt_code"] == "20552"
+    assert i.procedure.cpt_code == "20552"
 
 
 def test_it_refuses_unknown_spinal_levels(plan_a):
@@ -51,7 +50,7 @@ def test_results_wait_for_the_procedure_to_be_done(plan_a):
     details = {**PROC, "pain_before": 8, "pain_after": 2}
     assert "status" in errors(plan_a, Modality.PROCEDURE, details, status=InterventionStatus.PLANNED)
     i = clean(plan_a, Modality.PROCEDURE, details, status=InterventionStatus.DONE, start_date=datetime.date(2025, 4, 1))
-    assert i.details["percent_relief"] == 75  # computed from 8 -> 2
+    assert i.procedure.percent_relief == 75  # computed from 8 -> 2
 
 
 def test_it_refuses_a_fentanyl_patch_in_mg_or_by_mouth(plan_a):
@@ -101,8 +100,8 @@ def test_an_scs_trial_result_needs_the_analgesic_change(plan_a):
         {**details, "analgesic_change": "stable", "decision": "implant"},
         status=InterventionStatus.DONE,
     )
-    outcome = kinds.trial_outcome(i.values)
-    assert outcome["success"] is True and str(outcome["relief"]) == "50.0" and not outcome["decision_differs"]
+    outcome = i.trial.outcome
+    assert outcome.success is True and str(outcome.relief) == "50.0" and not outcome.decision_differs
 
 
 def test_a_decision_against_the_rule_is_flagged(plan_a):
@@ -112,7 +111,7 @@ def test_a_decision_against_the_rule_is_flagged(plan_a):
         {"device": "pump", "baseline_nrs": 8, "trial_nrs": 4, "decision": "implant"},
         status=InterventionStatus.DONE,
     )
-    assert kinds.trial_outcome(i.values)["decision_differs"] is True
+    assert i.trial.outcome.decision_differs is True
 
 
 def test_the_end_date_cannot_precede_the_start(plan_a):

@@ -113,9 +113,14 @@ def test_the_history_and_print_pages_do_not_grow(
 
     plan = build(patient_a, physician_a, clinic_a, n=10)
     for k, i in enumerate(plan.interventions.filter(modality=Modality.PHYSICAL_THERAPY)):
-        services.intervention_update(intervention=i, by=physician_a, notes=f"note {k}")
+        services.intervention_update(
+            intervention=i, by=physician_a, status=i.status, start_date=i.start_date, end_date=i.end_date,
+            notes=f"note {k}",
+        )  # fmt: skip
     client = login(physician_a)
-    with django_assert_max_num_queries(17):
+    # Seven history tables (plan, goals, interventions, care team, medications, procedures,
+    # trials) and one query for the people, over 40 interventions: a fixed count.
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("treatments:history", args=[plan.public_id])).status_code == 200
     with django_assert_max_num_queries(13):
         assert client.get(reverse("treatments:print", args=[plan.public_id])).status_code == 200

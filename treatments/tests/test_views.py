@@ -121,7 +121,7 @@ def test_a_therapist_cannot_update_another_disciplines_intervention(login, thera
     )
     assert response.status_code == 403
     med.refresh_from_db()
-    assert med.details["dose"] == "10"
+    assert med.medication.dose == 10
 
 
 def test_a_psychologist_updates_psychology_only(login, psychologist_a, plan_a):
