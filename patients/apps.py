@@ -9,6 +9,9 @@ class PatientsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import chart_parts, panels
+        from .evaluations import load_kinds
+
+        load_kinds()
 
         panels.register()
         chart_parts.register()

@@ -22,6 +22,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
+from clinics.access import active_membership
 from clinics.roles import Need
 
 
@@ -88,7 +89,7 @@ def memo(request: HttpRequest, key: str, load: Callable[[], Any]) -> Any:
 
 
 def sections_for(patient: Any, request: HttpRequest) -> list[tuple[Section, dict[str, Any]]]:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     return [
         (section, section.load(patient, request))
         for section in sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))

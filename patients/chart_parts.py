@@ -2,8 +2,10 @@
 entries on the timeline, and the header flags (risk factors, diagnoses, number of surgeries).
 
 Registered from ``PatientsConfig.ready`` through ``patients.chart`` like any other app's parts.
-Each loader runs a fixed number of queries: one for the rows, one for their whole edit history,
-and the rows are shared between section, timeline and header through ``chart.memo``.
+Rows and their histories come from ``patients.selectors`` (one selector per need); each runs a
+fixed number of queries: the rows (evaluations with their reports and rows of findings
+prefetched), and one per history table, and the rows are shared between section, timeline and
+header through ``chart.memo``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from clinics.access import active_membership
 from clinics.roles import Need
 
-from . import chart, findings, selectors
+from . import chart, selectors
+from .choices import EvaluationKind
 from .icd import M96_1
-from .models import Diagnosis, Evaluation, EvaluationKind, Patient, PriorSurgery
+from .models import Diagnosis, Evaluation, Patient, PriorSurgery
 
 OBESITY_BMI = Decimal("30")  # WHO obesity threshold; obesity is a risk factor for FBSS (CLINICAL.md)
 
@@ -37,29 +41,23 @@ def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    return bool(request.membership.can(Need.EDIT_CLINICAL))  # type: ignore[attr-defined]
+    return active_membership(request).can(Need.EDIT_CLINICAL)
 
 
 # --- Sections -------------------------------------------------------------------------------------
 
 
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _diagnoses(patient, request)
-    history = selectors.history_of(Diagnosis, [d.pk for d in rows])
-    return {"rows": [(d, history.get(d.pk, [])) for d in rows], "can_edit": _can_edit(request)}
+    return {"rows": selectors.diagnosis_rows(_diagnoses(patient, request)), "can_edit": _can_edit(request)}
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _surgeries(patient, request)
-    history = selectors.history_of(PriorSurgery, [s.pk for s in rows])
-    return {"rows": [(s, history.get(s.pk, [])) for s in rows], "can_edit": _can_edit(request)}
+    return {"rows": selectors.surgery_rows(_surgeries(patient, request)), "can_edit": _can_edit(request)}
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = _evaluations(patient, request)
-    history = selectors.history_of(Evaluation, [e.pk for e in rows])
     return {
-        "rows": [(e, findings.summary(e.kind, e.findings), history.get(e.pk, [])) for e in rows],
+        "rows": selectors.evaluation_rows(_evaluations(patient, request)),
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
     }
@@ -83,7 +81,7 @@ def timeline(patient: Patient, request: HttpRequest) -> list[chart.TimelineEntry
             )
         )
     for e in _evaluations(patient, request):
-        lines = findings.summary(e.kind, e.findings)
+        lines = selectors.findings_lines(e)
         entries.append(
             chart.TimelineEntry(
                 when=e.performed_on,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from clinics.demo import DemoContext
 
 from . import services
-from .models import Diagnosis, Evaluation, Patient, PriorSurgery
+from .models import BloodValue, Diagnosis, EmgFinding, Evaluation, Patient, PriorSurgery
 
 # clinic key, MRN, given, family, dob, sex, physician username, risk factors
 PATIENTS = [
@@ -222,7 +223,7 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               pain_generators=["epidural_fibrosis", "adjacent_segment"], report=True),
             S(kind="ct", performed_on=date(2024, 3, 4), findings={"pseudarthrosis": ["L4", "L5"]},
               impression="No bridging bone across L4-L5.", pain_generators=["pseudarthrosis"]),
-            S(kind="dexa", performed_on=date(2024, 3, 20), findings={"t_score": -2.1, "site": "lumbar_spine"},
+            S(kind="dexa", performed_on=date(2024, 3, 20), findings={"t_score": Decimal("-2.1"), "site": "lumbar_spine"},
               impression="Osteopenia."),
             S(kind="psych", performed_on=date(2024, 4, 2), findings={"instrument": "phq9", "score": 11},
               impression="Moderate depressive symptoms."),
@@ -246,11 +247,11 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
             S(kind="xray", performed_on=date(2024, 1, 9), findings={"hardware_loosening": ["S1"]},
               impression="Lucency around the right S1 screw.", pain_generators=["hardware"]),
             S(kind="emg", performed_on=date(2024, 1, 30),
-              findings={"radiculopathies": [{"level": "S1", "side": "right", "chronicity": "chronic"}]},
+              emg=[S(level="S1", side="right", chronicity="chronic")],
               impression="Chronic right S1 radiculopathy.", pain_generators=["nerve_root"]),
-            S(kind="blood", performed_on=date(2024, 1, 30), findings={"values": [
-                {"name": "crp", "value": 4.0, "unit": "mg/L"}, {"name": "esr", "value": 12.0, "unit": "mm/h"},
-                {"name": "hba1c", "value": 6.1, "unit": "%"}]},
+            S(kind="blood", performed_on=date(2024, 1, 30), blood=[
+                S(test="crp", value=Decimal("4.0"), unit="mg/L"), S(test="esr", value=Decimal("12"), unit="mm/h"),
+                S(test="hba1c", value=Decimal("6.1"), unit="%")],
               impression="No sign of infection."),
         ],
         "diagnoses": [
@@ -347,12 +348,11 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               failure_causes=["nerve_root_injury", "neuropathic_pain"]),
         ],
         "evaluations": [
-            S(kind="emg", performed_on=date(2024, 8, 19), findings={"radiculopathies": [
-                {"level": "L5", "side": "left", "chronicity": "chronic"},
-                {"level": "L4", "side": "left", "chronicity": "acute_on_chronic"}]},
+            S(kind="emg", performed_on=date(2024, 8, 19), emg=[
+                S(level="L5", side="left", chronicity="chronic"),
+                S(level="L4", side="left", chronicity="acute_on_chronic")],
               impression="Left L4 and L5 radiculopathy.", pain_generators=["nerve_root"]),
-            S(kind="blood", performed_on=date(2024, 8, 19), findings={"values": [
-                {"name": "vitamin_d", "value": 14.0, "unit": "ng/mL"}]},
+            S(kind="blood", performed_on=date(2024, 8, 19), blood=[S(test="vitamin_d", value=Decimal("14.0"), unit="ng/mL")],
               impression="Vitamin D deficiency."),
         ],
         "diagnoses": [
@@ -380,7 +380,7 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               failure_causes=["adjacent_segment"]),
         ],
         "evaluations": [
-            S(kind="dexa", performed_on=date(2024, 4, 11), findings={"t_score": -2.8, "site": "total_hip"},
+            S(kind="dexa", performed_on=date(2024, 4, 11), findings={"t_score": Decimal("-2.8"), "site": "total_hip"},
               impression="Osteoporosis: screw purchase a concern for any revision."),
             S(kind="ct", performed_on=date(2024, 4, 25), findings={"hardware_loosening": ["L4"],
               "stenosis": ["L4", "L5"]}, impression="Loose L4 screws; stenosis below the construct.",
@@ -405,6 +405,8 @@ def _seed_history(patient: Patient, history: dict[str, list[dict[str, Any]]]) ->
     for row in history.get("evaluations", []):
         fields = dict(row)
         report = fields.pop("report", False)
+        rows: list[EmgFinding | BloodValue] = [EmgFinding(**r) for r in fields.pop("emg", [])]
+        rows += [BloodValue(**r) for r in fields.pop("blood", [])]
         if Evaluation.objects.filter(
             patient=patient, kind=fields["kind"], performed_on=fields["performed_on"]
         ).exists():
@@ -414,8 +416,9 @@ def _seed_history(patient: Patient, history: dict[str, list[dict[str, Any]]]) ->
             text = f"{fields['kind'].upper()} report {fields['performed_on']:%Y-%m-%d}: {fields['impression']}"
             attachments.append(SimpleUploadedFile(f"{fields['kind']}-report.pdf", tiny_pdf(text), "application/pdf"))
         services.evaluation_record(
-            patient=patient, by=by, ordering_clinician=by, reviewing_clinician=by, attachments=attachments, **fields
-        )
+            patient=patient, by=by, ordering_clinician=by, reviewing_clinician=by, rows=rows,
+            attachments=attachments, **fields,
+        )  # fmt: skip
     for row in history.get("diagnoses", []):
         if not Diagnosis.objects.filter(patient=patient, code=row["code"]).exists():
             services.diagnosis_add(patient=patient, by=by, **row)

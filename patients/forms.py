@@ -1,34 +1,25 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
 from typing import Any
 
 from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, LayoutObject, Row, Submit
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms_util import DateInput, UserChoiceField
 from clinics.models import Clinic
 
-from . import findings as findings_schema
+from .choices import Complication, EvaluationKind, FailureCause, Hardware, PainGenerator, PatientStatus
+from .evaluations import registry
 from .icd import common_codes, normalize, validate_icd10cm
-from .models import (
-    Complication,
-    Diagnosis,
-    Evaluation,
-    EvaluationKind,
-    FailureCause,
-    Hardware,
-    PainGenerator,
-    Patient,
-    PatientStatus,
-    PriorSurgery,
-)
+from .models import Diagnosis, Evaluation, Patient, PriorSurgery
 from .selectors import clinicians_of, physicians_of
 from .spine import LEVEL_CHOICES
 from .uploads import MAX_FILES_PER_SAVE, MAX_UPLOAD_BYTES, inspect_upload
@@ -42,27 +33,20 @@ DEMOGRAPHIC_FIELDS = [
 ]  # fmt: skip
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
 class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS
         widgets = {"date_of_birth": DateInput(), "status_date": DateInput()}
+        field_classes = {"primary_physician": UserChoiceField}
 
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.instance.clinic = clinic
         physician_field = self.fields["primary_physician"]
-        assert isinstance(physician_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(physician_field, UserChoiceField)  # noqa: S101 - narrows the type
         physician_field.queryset = physicians_of(clinic)
-        physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -154,17 +138,14 @@ class PatientFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *PatientStatus.choices], required=False
     )
-    physician: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Physician"), queryset=None, required=False, empty_label=_("Any physician")
-    )
+    physician = UserChoiceField(label=_("Physician"), queryset=None, required=False, empty_label=_("Any physician"))
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, clinic: Clinic, clinical: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         physician_field = self.fields["physician"]
-        assert isinstance(physician_field, forms.ModelChoiceField)  # noqa: S101 - narrows the type
+        assert isinstance(physician_field, UserChoiceField)  # noqa: S101 - narrows the type
         physician_field.queryset = physicians_of(clinic)
-        physician_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
         if not clinical:
             sort_field = self.fields["sort"]
             assert isinstance(sort_field, forms.ChoiceField)  # noqa: S101
@@ -276,8 +257,24 @@ class ReportFilesField(forms.FileField):
         return checked
 
 
+class RowsFormset(LayoutObject):
+    """Puts a kind's formset of repeated findings (EMG radiculopathies, blood values) in the layout."""
+
+    def __init__(self, formset: forms.BaseInlineFormSet, title: Any) -> None:
+        self.formset = formset
+        self.title = title
+        self.fields: list[str] = []
+
+    def render(self, form: Any, context: Any, template_pack: Any = None, **kwargs: Any) -> str:
+        return render_to_string("patients/_rows_formset.html", {"formset": self.formset, "title": self.title})
+
+
 class EvaluationForm(ClinicalForm):
-    """One evaluation of a fixed kind, with the findings fields of that kind (``findings``)."""
+    """One evaluation of a fixed kind, with the findings of that kind (``patients.evaluations``).
+
+    Findings that occur once are fields of this form; repeated ones (a kind with a ``RowTable``)
+    are an inline formset in ``self.rows``, validated with the form.
+    """
 
     pain_generators = _checkboxes(PainGenerator.choices, _("Suspected pain generators"))
     attachments = ReportFilesField(
@@ -290,28 +287,37 @@ class EvaluationForm(ClinicalForm):
         model = Evaluation
         fields = ["performed_on", "ordering_clinician", "reviewing_clinician", "impression", "pain_generators"]
         widgets = {"performed_on": DateInput(), "impression": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"ordering_clinician": UserChoiceField, "reviewing_clinician": UserChoiceField}
 
     def __init__(self, *args: Any, patient: Patient, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        self.type = registry.get(kind)
         self.instance.patient = patient
         self.instance.kind = kind
+        self.findings: dict[str, Any] = {}
         for name in ("ordering_clinician", "reviewing_clinician"):
             field = self.fields[name]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+            assert isinstance(field, UserChoiceField)  # noqa: S101 - narrows the type
             field.queryset = clinicians_of(patient.clinic)
-            field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
-        extra = findings_schema.form_fields(kind)
+        extra = self.type.form_fields()
         self.fields.update(extra)
         if self.instance.pk and not self.is_bound:
-            self.initial.update(findings_schema.initial_from(kind, self.instance.findings))
+            stored = self.type.read(self.instance.findings)
+            if stored is not None:
+                self.initial.update(self.type.initial(stored))
+        table = self.type.rows
+        self.rows = table.formset(self.data if self.is_bound else None, instance=self.instance) if table else None
+        findings_layout = self.type.layout(list(extra))
+        if self.rows is not None and table is not None:
+            findings_layout.append(RowsFormset(self.rows, table.title))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Row(Column("performed_on"), Column("ordering_clinician"), Column("reviewing_clinician")),
             Fieldset(
                 _("Findings: %(kind)s") % {"kind": EvaluationKind(kind).label},
-                *self._findings_layout(kind, list(extra)),
+                *findings_layout,
                 css_id="findings",
             ),
             "impression",
@@ -320,22 +326,32 @@ class EvaluationForm(ClinicalForm):
             Submit("save", _("Save evaluation")),
         )
 
-    @staticmethod
-    def _findings_layout(kind: str, names: Sequence[str]) -> list[Any]:
-        if kind in (EvaluationKind.EMG, EvaluationKind.BLOOD):
-            width = 3
-            return [Row(*(Column(n) for n in names[i : i + width])) for i in range(0, len(names), width)]
-        if kind in findings_schema.IMAGING:
-            return [InlineCheckboxes(n) if n != "f_with_contrast" else n for n in names]
-        return [Div(*names)]
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        found, errors = findings_schema.from_form(self.kind, data)
+        found, errors = self.type.from_form(data)
         for field, message in errors.items():
             self.add_error(field, message)
+        self.findings = found
         self.instance.findings = found
+        if self.rows is not None and not self.rows.is_valid():
+            self.add_error(None, _("Some rows of findings need correcting: see below."))
         return data
+
+    def row_instances(self) -> list[Any] | None:
+        """The rows to keep, new and changed ones with their form values; None for kinds without rows.
+
+        Call on a valid form. Rows marked for deletion and untouched empty extra rows are left out.
+        """
+        if self.rows is None:
+            return None
+        kept = []
+        for row_form in self.rows.forms:
+            if row_form.cleaned_data.get("DELETE"):
+                continue
+            if row_form.instance.pk is None and not row_form.has_changed():
+                continue
+            kept.append(row_form.instance)
+        return kept
 
 
 class DiagnosisForm(ClinicalForm):

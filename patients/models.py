@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -15,66 +17,30 @@ from simple_history.models import HistoricalRecords
 from clinics.models import Clinic
 from clinics.validators import no_markup
 
+from .choices import (
+    BLOOD_TEST_LIMITS,
+    BloodTest,
+    BloodUnit,
+    Channel,
+    Chronicity,
+    Complication,
+    EvaluationKind,
+    FailureCause,
+    FusionApproach,
+    Hardware,
+    Language,
+    PainGenerator,
+    PatientStatus,
+    Procedure,
+    ReferralSource,
+    Sex,
+    Side,
+    SmokingStatus,
+    WorkStatus,
+)
+from .evaluations import registry
+from .spine import LEVEL_CHOICES, LEVELS
 from .text import fold
-
-
-class Sex(models.TextChoices):
-    FEMALE = "female", _("Female")
-    MALE = "male", _("Male")
-    OTHER = "other", _("Other")
-    UNKNOWN = "unknown", _("Not stated")
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-    PHONE = "phone", _("Phone call")
-    NONE = "none", _("Do not contact")
-
-
-class PatientStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    DISCHARGED = "discharged", _("Discharged")
-    DECEASED = "deceased", _("Deceased")
-
-
-class ReferralSource(models.TextChoices):
-    SELF = "self", _("Self-referred")
-    PRIMARY_CARE = "primary_care", _("Primary care")
-    SPINE_SURGEON = "spine_surgeon", _("Spine surgeon")
-    OTHER_SPECIALIST = "other_specialist", _("Other specialist")
-    EMERGENCY = "emergency", _("Emergency department")
-    INSURER = "insurer", _("Insurer or workers' compensation")
-    OTHER = "other", _("Other")
-
-
-class SmokingStatus(models.TextChoices):
-    NEVER = "never", _("Never smoked")
-    FORMER = "former", _("Former smoker")
-    CURRENT = "current", _("Current smoker")
-    UNKNOWN = "unknown", _("Unknown")
-
-
-class WorkStatus(models.TextChoices):
-    FULL_TIME = "full_time", _("Working full time")
-    PART_TIME = "part_time", _("Working part time / modified duties")
-    OFF_WORK = "off_work", _("Off work because of pain")
-    UNEMPLOYED = "unemployed", _("Unemployed")
-    RETIRED = "retired", _("Retired")
-    DISABILITY = "disability", _("On disability benefits")
-    STUDENT = "student", _("Student / homemaker")
-    UNKNOWN = "unknown", _("Unknown")
-
-
-class Language(models.TextChoices):
-    ENGLISH = "en", _("English")
-    SPANISH = "es", _("Spanish")
-    FRENCH = "fr", _("French")
-    GERMAN = "de", _("German")
-    PORTUGUESE = "pt", _("Portuguese")
-    CHINESE = "zh", _("Chinese")
-    ARABIC = "ar", _("Arabic")
-    OTHER = "other", _("Other")
 
 
 class Patient(models.Model):
@@ -168,7 +134,7 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = fold(f"{self.family_name} {self.given_name}")
         super().save(*args, **kwargs)
 
@@ -195,109 +161,6 @@ class Patient(models.Model):
     @property
     def is_smoker(self) -> bool:
         return self.smoking_status == SmokingStatus.CURRENT
-
-
-# --- The history of the failed back: prior surgeries, evaluations, diagnoses -------------------
-# Choices follow ../shared/CLINICAL.md ("Causes the record must be able to express", "Evaluation
-# battery") and issue 3. Multi-selects are JSON lists of choice values (PostgreSQL in production,
-# SQLite in the demo), checked against their choices in ``clean()``.
-
-
-class Procedure(models.TextChoices):
-    DISCECTOMY = "discectomy", _("Discectomy")
-    MICRODISCECTOMY = "microdiscectomy", _("Microdiscectomy")
-    LAMINECTOMY = "laminectomy", _("Laminectomy")
-    LAMINOTOMY = "laminotomy", _("Laminotomy")
-    FORAMINOTOMY = "foraminotomy", _("Foraminotomy")
-    DECOMPRESSION = "decompression", _("Decompression")
-    FUSION = "fusion", _("Fusion")
-    DISC_REPLACEMENT = "disc_replacement", _("Disc replacement")
-    REVISION = "revision", _("Revision")
-    OTHER = "other", _("Other")
-
-
-class FusionApproach(models.TextChoices):
-    POSTEROLATERAL = "posterolateral", _("Posterolateral")
-    TLIF = "tlif", _("TLIF (transforaminal)")
-    PLIF = "plif", _("PLIF (posterior)")
-    ALIF = "alif", _("ALIF (anterior)")
-    XLIF = "xlif", _("XLIF (lateral)")
-    OTHER = "other", _("Other")
-
-
-class Hardware(models.TextChoices):
-    NONE = "none", _("None")
-    PEDICLE_SCREWS_RODS = "pedicle_screws_rods", _("Pedicle screws and rods")
-    CAGE = "cage", _("Interbody cage")
-    PLATE = "plate", _("Plate")
-    OTHER = "other", _("Other")
-
-
-class Complication(models.TextChoices):
-    """Surgical complications named in CLINICAL.md."""
-
-    NERVE_ROOT_INJURY = "nerve_root_injury", _("Nerve root injury")
-    INSTABILITY = "instability", _("Instability")
-    HARDWARE_FAILURE = "hardware_failure", _("Hardware failure (loose or broken screws/rods)")
-    PSEUDARTHROSIS = "pseudarthrosis", _("Failed fusion (pseudarthrosis)")
-
-
-class FailureCause(models.TextChoices):
-    """Suspected causes of a failed back (CLINICAL.md, "Causes the record must be able to express")."""
-
-    WRONG_DIAGNOSIS = "wrong_diagnosis", _("Wrong or incomplete diagnosis")
-    WRONG_LEVEL = "wrong_level", _("Surgery at the wrong level")
-    UNTREATED_PATHOLOGY = "untreated_pathology", _("Pathology left untreated")
-    NERVE_ROOT_INJURY = "nerve_root_injury", _("Nerve root injury")
-    INSTABILITY = "instability", _("Instability")
-    HARDWARE_FAILURE = "hardware_failure", _("Hardware failure")
-    PSEUDARTHROSIS = "pseudarthrosis", _("Failed fusion (pseudarthrosis)")
-    REHERNIATION = "reherniation", _("Re-herniation")
-    RECURRENT_STENOSIS = "recurrent_stenosis", _("Recurrent stenosis")
-    EPIDURAL_FIBROSIS = "epidural_fibrosis", _("Epidural fibrosis")
-    ADJACENT_SEGMENT = "adjacent_segment", _("Adjacent segment disease")
-    NEUROPATHIC_PAIN = "neuropathic_pain", _("Persistent neuropathic pain (radiculopathy)")
-    CENTRAL_SENSITISATION = "central_sensitisation", _("Central sensitisation")
-    FACET_PAIN = "facet_pain", _("Facet joint pain")
-    SACROILIAC_PAIN = "sacroiliac_pain", _("Sacroiliac joint pain")
-    DEPRESSION = "depression", _("Depression")
-    ANXIETY = "anxiety", _("Anxiety")
-    EXPECTATIONS = "expectations", _("Unrealistic expectations")
-    OPIOID_DEPENDENCE = "opioid_dependence", _("Opioid dependence")
-    SMOKING = "smoking", _("Smoking")
-    OBESITY = "obesity", _("Obesity")
-    DECONDITIONING = "deconditioning", _("Deconditioning")
-    COMPLEX_SURGERY = "complex_surgery", _("Complex surgery (fusion)")
-    MULTIPLE_SURGERIES = "multiple_surgeries", _("Multiple prior surgeries")
-
-
-class PainGenerator(models.TextChoices):
-    DISC = "disc", _("Disc")
-    NERVE_ROOT = "nerve_root", _("Nerve root")
-    EPIDURAL_FIBROSIS = "epidural_fibrosis", _("Epidural fibrosis")
-    STENOSIS = "stenosis", _("Stenosis")
-    FACET_JOINT = "facet_joint", _("Facet joint")
-    SACROILIAC_JOINT = "sacroiliac_joint", _("Sacroiliac joint")
-    PSEUDARTHROSIS = "pseudarthrosis", _("Pseudarthrosis")
-    HARDWARE = "hardware", _("Hardware")
-    ADJACENT_SEGMENT = "adjacent_segment", _("Adjacent segment")
-    INSTABILITY = "instability", _("Instability")
-    MYOFASCIAL = "myofascial", _("Myofascial")
-    CENTRAL_SENSITISATION = "central_sensitisation", _("Central sensitisation")
-    PSYCHOLOGICAL = "psychological", _("Psychological factors")
-
-
-class EvaluationKind(models.TextChoices):
-    MRI = "mri", _("MRI")
-    CT = "ct", _("CT")
-    XRAY = "xray", _("X-ray")
-    FLEXION_EXTENSION = "flexion_extension", _("Flexion-extension X-ray")
-    EMG = "emg", _("EMG / nerve conduction")
-    BONE_SCAN = "bone_scan", _("Bone scan")
-    DEXA = "dexa", _("DEXA (bone density)")
-    BLOOD = "blood", _("Blood test")
-    PSYCH = "psych", _("Psychological screening")
-    EXAM = "exam", _("Physical and functional examination")
 
 
 TEXT_MAX = 4000  # free-text notes and impressions: a long report paragraph, not a whole report
@@ -374,7 +237,7 @@ class PriorSurgery(models.Model):
     def __str__(self) -> str:
         return f"{self.get_procedure_display()} {self.date_label}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         bounds = self._partial_bounds()
         if bounds is not None:
             self.sort_date = bounds[0]
@@ -485,8 +348,10 @@ class PriorSurgery(models.Model):
 class Evaluation(models.Model):
     """One test or examination of the evaluation battery (CLINICAL.md), with findings per kind.
 
-    ``findings`` is a JSON object whose shape depends on ``kind``; ``patients.findings`` holds
-    the schema, validates it, and turns it into text for the chart.
+    ``findings`` holds the findings that occur once per evaluation (levels of an imaging study, a
+    T-score, a screening score) as JSON read and written through the typed schema of the kind
+    (``patients.evaluations``: one module per kind). Repeated findings have tables of their own:
+    ``EmgFinding`` and ``BloodValue`` rows.
     """
 
     clinic_field = "patient__clinic"
@@ -511,7 +376,9 @@ class Evaluation(models.Model):
         blank=True,
         related_name="+",
     )
-    findings = models.JSONField(_("findings"), default=dict, blank=True)
+    # DjangoJSONEncoder: a Decimal given to a service passes the JSON check; clean() then stores
+    # the schema's own shape (numbers as JSON numbers).
+    findings = models.JSONField(_("findings"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     impression = models.TextField(_("impression"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
     pain_generators = models.JSONField(_("suspected pain generators"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -535,19 +402,97 @@ class Evaluation(models.Model):
         return _labels(self.pain_generators, PainGenerator)
 
     def clean(self) -> None:
-        from .findings import validate_findings
-
         errors: dict[str, list] = {}
         if self.performed_on:
             _check_clinical_day(self.performed_on, self.patient if self.patient_id else None, "performed_on", errors)
         _check_choices(self.pain_generators, PainGenerator, "pain_generators", errors)
         if self.kind in EvaluationKind.values:
             try:
-                self.findings = validate_findings(self.kind, self.findings)
+                self.findings = registry.clean_findings(self.kind, self.findings)
             except ValidationError as exc:
                 errors.setdefault("findings", []).extend(exc.messages)
         if errors:
             raise ValidationError(errors)
+
+
+class EmgFinding(models.Model):
+    """A radiculopathy seen on EMG / nerve conduction studies: level, side, acute or chronic."""
+
+    clinic_field = "evaluation__patient__clinic"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="emg_findings")
+    level = models.CharField(_("radiculopathy level"), max_length=3, choices=LEVEL_CHOICES)
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    chronicity = models.CharField(_("acute or chronic"), max_length=20, choices=Chronicity.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__in=LEVELS), name="emg_level_valid"),
+            models.CheckConstraint(condition=models.Q(side__in=Side.values), name="emg_side_valid"),
+            models.CheckConstraint(condition=models.Q(chronicity__in=Chronicity.values), name="emg_chronicity_valid"),
+        ]
+        verbose_name = _("radiculopathy")
+        verbose_name_plural = _("radiculopathies")
+
+    def __str__(self) -> str:
+        return str(
+            _("Radiculopathy %(level)s, %(side)s, %(chronicity)s")
+            % {
+                "level": self.level,
+                "side": str(self.get_side_display()).lower(),
+                "chronicity": str(self.get_chronicity_display()).lower(),
+            }
+        )
+
+
+class BloodValue(models.Model):
+    """One measured value of a blood test, in one of the units that test is reported in."""
+
+    clinic_field = "evaluation__patient__clinic"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="blood_values")
+    test = models.CharField(_("test"), max_length=20, choices=BloodTest.choices)
+    value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=10, choices=BloodUnit.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(test__in=BloodTest.values), name="blood_test_valid"),
+            models.CheckConstraint(condition=models.Q(unit__in=BloodUnit.values), name="blood_unit_valid"),
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="blood_value_not_negative"),
+        ]
+        verbose_name = _("blood value")
+        verbose_name_plural = _("blood values")
+
+    def __str__(self) -> str:
+        return f"{self.get_test_display()}: {plain_number(self.value)} {self.unit}"
+
+    def clean(self) -> None:
+        limits = BLOOD_TEST_LIMITS.get(BloodTest(self.test)) if self.test in BloodTest.values else None
+        if limits is None:
+            return
+        errors: dict[str, list] = {}
+        if self.unit and self.unit not in limits.units:
+            errors["unit"] = [
+                _("%(test)s is measured in %(units)s.")
+                % {"test": self.get_test_display(), "units": " or ".join(limits.units)}
+            ]
+        if self.value is not None and not Decimal(0) <= self.value <= limits.upper:
+            errors["value"] = [_("%(test)s: the value is out of range.") % {"test": self.get_test_display()}]
+        if errors:
+            raise ValidationError(errors)
+
+
+def plain_number(value: Decimal) -> str:
+    """12.50 as "12.5", 12.00 as "12": a measured value as people write it."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _attachment_path(instance: EvaluationAttachment, filename: str) -> str:

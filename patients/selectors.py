@@ -5,24 +5,49 @@ Every reader here runs a fixed number of queries whatever the number of rows or 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from dataclasses import replace
+from datetime import date
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from clinics.history import EMPTY, HIDDEN, FieldChange, Version, grouped, history, versions_of
 from clinics.models import Clinic
 from clinics.roles import CLINICIANS, Role
 
-from .models import Diagnosis, Evaluation, Patient, PriorSurgery
+from .evaluations import registry
+from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
 from .text import fold
 
 
 def patients_of(clinic: Clinic) -> models.QuerySet[Patient]:
     return Patient.objects.filter(clinic=clinic).select_related("primary_physician")
+
+
+# --- What the gate fetches for a page (``clinics.access.get_for`` scopes them to the clinic) ---------
+
+
+def patients_for_chart() -> models.QuerySet[Patient]:
+    return Patient.objects.select_related("clinic", "primary_physician")
+
+
+def surgeries_for_edit() -> models.QuerySet[PriorSurgery]:
+    return PriorSurgery.objects.select_related("patient")
+
+
+def evaluations_for_edit() -> models.QuerySet[Evaluation]:
+    return Evaluation.objects.select_related("patient").prefetch_related("attachments", *_row_tables())
+
+
+def diagnoses_for_edit() -> models.QuerySet[Diagnosis]:
+    return Diagnosis.objects.select_related("patient")
+
+
+def attachments_for_download() -> models.QuerySet[EvaluationAttachment]:
+    return EvaluationAttachment.objects.select_related("evaluation__patient")
 
 
 def search_patients(
@@ -89,90 +114,114 @@ def surgeries_of(patient: Patient) -> list[PriorSurgery]:
     return list(PriorSurgery.objects.filter(patient=patient).order_by("-sort_date", "-id"))
 
 
+def _row_tables() -> list[str]:
+    """The child tables of repeated findings, prefetched with every evaluation (a query each)."""
+    return [table.related_name for table in registry.row_tables()]
+
+
 def evaluations_of(patient: Patient) -> list[Evaluation]:
     return list(
         Evaluation.objects.filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
-        .prefetch_related("attachments")
+        .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
     )
+
+
+def findings_lines(evaluation: Evaluation) -> list[str]:
+    """The findings of an evaluation (its JSON part and its rows) as short lines of text."""
+    return registry.get(evaluation.kind).summary(evaluation)
 
 
 def diagnoses_of(patient: Patient) -> list[Diagnosis]:
     return list(Diagnosis.objects.filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
 
 
-# --- Edit history (django-simple-history) --------------------------------------------------------
+# --- Rows of the chart's sections: the record with its edit history -------------------------------
 
 
-@dataclass(frozen=True)
-class Change:
-    label: str
-    old: str
-    new: str
+class SurgeryRow(NamedTuple):
+    surgery: PriorSurgery
+    history: list[Version]
 
 
-@dataclass
-class HistoryEntry:
-    when: datetime
-    who: str
-    action: str  # "created", "changed", "deleted"
-    changes: list[Change] = field(default_factory=list)
+class EvaluationRow(NamedTuple):
+    evaluation: Evaluation
+    lines: list[str]
+    history: list[Version]
 
 
-_NOT_SHOWN = {"id", "public_id", "patient", "evaluation", "created_at", "updated_at", "sort_date", "kind"}
+class DiagnosisRow(NamedTuple):
+    diagnosis: Diagnosis
+    history: list[Version]
 
 
-def _show(model_field: Any, value: Any) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    choices = dict(model_field.flatchoices) if model_field.choices else {}
-    if isinstance(value, list):
-        return ", ".join(str(choices.get(v, v)) for v in value)[:120]
-    if isinstance(value, dict):
-        return "…"
-    if isinstance(value, bool):
-        return "✓" if value else "✗"
-    return str(choices.get(value, value))[:120]
+def surgery_rows(surgeries: list[PriorSurgery]) -> list[SurgeryRow]:
+    history = history_of(PriorSurgery, [s.pk for s in surgeries])
+    return [SurgeryRow(s, history.get(s.pk, [])) for s in surgeries]
 
 
-def history_of(model: type[models.Model], ids: list[int]) -> dict[int, list[HistoryEntry]]:
-    """The edit history of the rows ``ids`` of ``model``, newest first, in one query.
+def evaluation_rows(evaluations: list[Evaluation]) -> list[EvaluationRow]:
+    history = evaluation_history_of(evaluations)
+    return [EvaluationRow(e, findings_lines(e), history.get(e.pk, [])) for e in evaluations]
 
-    Each entry says who did what and when, and for a change which fields went from what to what.
-    Related rows (users) are shown by name only for who made the change, never re-queried.
+
+def diagnosis_rows(diagnoses: list[Diagnosis]) -> list[DiagnosisRow]:
+    history = history_of(Diagnosis, [d.pk for d in diagnoses])
+    return [DiagnosisRow(d, history.get(d.pk, [])) for d in diagnoses]
+
+
+# --- Edit history (django-simple-history, read through ``clinics.history``) ------------------------
+
+# Links and bookkeeping that a person does not need to read in a record's history.
+_HIDDEN = HIDDEN | {"patient", "evaluation", "sort_date", "kind"}
+
+
+def _versions(model: type[models.Model], records: models.QuerySet[Any], **options: Any) -> list[Version]:
+    """The versions of ``records``, with the authors fetched in the same query."""
+    rows = list(records.select_related("history_user"))
+    users = {r.history_user_id: r.history_user for r in rows if r.history_user_id}
+    return versions_of(model, rows, hidden=_HIDDEN, users=users, **options)
+
+
+def history_of(model: type[models.Model], ids: list[int], **options: Any) -> dict[int, list[Version]]:
+    """The edit history of the rows ``ids`` of ``model``, newest first per row, in one query.
+
+    Each version says who did what and when, and for a change each field's value before and
+    after in words (``clinics.history``).
     """
     if not ids:
         return {}
-    history_model = model.history.model  # type: ignore[attr-defined]
-    tracked = [f for f in history_model.tracked_fields if f.name not in _NOT_SHOWN]
-    rows = (
-        history_model.objects.filter(id__in=ids)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
-    by_id: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_id[row.id].append(row)
-    result: dict[int, list[HistoryEntry]] = {}
-    for pk, versions in by_id.items():
-        entries = []
-        previous = None
-        for version in versions:
-            user = version.history_user
-            who = (user.get_full_name() or user.get_username()) if user else "—"
-            action = {"+": "created", "~": "changed", "-": "deleted"}[version.history_type]
-            changes: list[Change] = []
-            if previous is not None:
-                for f in tracked:
-                    old, new = getattr(previous, f.attname), getattr(version, f.attname)
-                    if old != new:
-                        if f.is_relation:
-                            changes.append(Change(str(f.verbose_name), "", ""))
-                        else:
-                            changes.append(Change(str(f.verbose_name), _show(f, old), _show(f, new)))
-            if action != "changed" or changes:
-                entries.append(HistoryEntry(version.history_date, who, action, changes))
-            previous = version
-        result[pk] = list(reversed(entries))
-    return result
+    return grouped(_versions(model, history(model).filter(id__in=ids), **options))
+
+
+def _findings_changes(record: Any, old: Any, new: Any) -> list[FieldChange]:
+    """Findings in words before and after (their JSON keys mean nothing to a reader)."""
+    return [FieldChange(_("findings"), registry.describe(record.kind, old), registry.describe(record.kind, new))]
+
+
+def _row_versions(model: type[models.Model], evaluation_ids: list[int]) -> list[Version]:
+    """Rows of repeated findings added, changed and removed, as changes of their evaluation."""
+    label = str(model._meta.verbose_name)
+    versions = []
+    for v in _versions(model, history(model).filter(evaluation_id__in=evaluation_ids)):
+        if v.action == "changed":
+            changes = [FieldChange(f"{label}: {c.label}", c.old, c.new) for c in v.changes]
+        else:
+            shown = str(v.record.instance)
+            changes = [FieldChange(label, EMPTY, shown) if v.action == "created" else FieldChange(label, shown, EMPTY)]
+        versions.append(replace(v, action="changed", changes=changes))
+    return versions
+
+
+def evaluation_history_of(evaluations: list[Evaluation]) -> dict[int, list[Version]]:
+    """The history of evaluations with their findings in words, and of their rows of findings.
+
+    One query for the evaluations' versions and one per table of rows, whatever their number.
+    """
+    ids = [e.pk for e in evaluations]
+    history_by_id = history_of(Evaluation, ids, expand={"findings": _findings_changes})
+    for table in registry.row_tables():
+        for v in _row_versions(table.model, ids):
+            history_by_id.setdefault(v.record.evaluation_id, []).append(v)
+    return {pk: sorted(versions, key=lambda v: v.at, reverse=True) for pk, versions in history_by_id.items()}

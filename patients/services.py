@@ -1,63 +1,258 @@
-"""Writes to the patient record. Each is atomic, validated with full_clean, and attributed."""
+"""Writes to the patient record. Each is atomic, validated with full_clean, and attributed.
+
+Parameters are typed and keyword-only: a service accepts exactly the fields a person may set,
+so a record cannot be moved to another clinic (``clinic`` is set once, at registration) and an
+evaluation cannot change its kind. Update services leave a field as it is unless it is passed
+(``KEEP``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clinics.models import Clinic
+from clinics.recording import delete_record, save_record
 
+from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkStatus
+from .evaluations import registry
+from .evaluations.registry import FindingsSchema
 from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
 from .uploads import inspect_upload, safe_name
 
 
-def _save(instance: Any, *, by: Any) -> Any:
-    instance.full_clean()
-    if by is not None:
-        instance._history_user = by
-    instance.save()
-    return instance
+class Keep(enum.Enum):
+    """The default of an update service's parameters: leave the field as it is."""
+
+    KEEP = "keep"
 
 
-def _assign(instance: Any, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(instance, name, value)
+KEEP = Keep.KEEP
+
+
+def _apply(instance: models.Model, changes: Mapping[str, object]) -> None:
+    for name, value in changes.items():
+        if value is not KEEP:
+            setattr(instance, name, value)
+
+
+# --- Patients -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def patient_register(*, clinic: Clinic, by: Any, **fields: Any) -> Patient:
-    """Register a new patient at ``clinic``."""
-    return _save(Patient(clinic=clinic, **fields), by=by)
+def patient_register(
+    *,
+    clinic: Clinic,
+    by: Any,
+    given_name: str,
+    family_name: str,
+    mrn: str,
+    date_of_birth: date,
+    sex: str = Sex.UNKNOWN,
+    email: str = "",
+    mobile_phone: str = "",
+    preferred_channel: str = Channel.EMAIL,
+    consent_email: bool = False,
+    consent_sms: bool = False,
+    preferred_language: str = Language.ENGLISH,
+    primary_physician: Any = None,
+    status: str = PatientStatus.ACTIVE,
+    status_date: date | None = None,
+    referral_source: str = "",
+    smoking_status: str = SmokingStatus.UNKNOWN,
+    height_cm: Decimal | None = None,
+    weight_kg: Decimal | None = None,
+    work_status: str = WorkStatus.UNKNOWN,
+    workers_comp_claim: bool = False,
+    opioid_use_at_intake: bool = False,
+    history_of_depression: bool = False,
+    history_of_anxiety: bool = False,
+) -> Patient:
+    """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards."""
+    patient = Patient(
+        clinic=clinic,
+        given_name=given_name,
+        family_name=family_name,
+        mrn=mrn,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        email=email,
+        mobile_phone=mobile_phone,
+        preferred_channel=preferred_channel,
+        consent_email=consent_email,
+        consent_sms=consent_sms,
+        preferred_language=preferred_language,
+        primary_physician=primary_physician,
+        status=status,
+        status_date=status_date or timezone.localdate(),
+        referral_source=referral_source,
+        smoking_status=smoking_status,
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        work_status=work_status,
+        workers_comp_claim=workers_comp_claim,
+        opioid_use_at_intake=opioid_use_at_intake,
+        history_of_depression=history_of_depression,
+        history_of_anxiety=history_of_anxiety,
+    )
+    return save_record(patient, by=by)
 
 
 @transaction.atomic
-def patient_update(*, patient: Patient, by: Any, **fields: Any) -> Patient:
-    """Change demographics or contact details of an existing patient."""
-    _assign(patient, fields)
-    return _save(patient, by=by)
+def patient_update(
+    *,
+    patient: Patient,
+    by: Any,
+    given_name: str | Keep = KEEP,
+    family_name: str | Keep = KEEP,
+    mrn: str | Keep = KEEP,
+    date_of_birth: date | Keep = KEEP,
+    sex: str | Keep = KEEP,
+    email: str | Keep = KEEP,
+    mobile_phone: str | Keep = KEEP,
+    preferred_channel: str | Keep = KEEP,
+    consent_email: bool | Keep = KEEP,
+    consent_sms: bool | Keep = KEEP,
+    preferred_language: str | Keep = KEEP,
+    primary_physician: Any = KEEP,
+    status: str | Keep = KEEP,
+    status_date: date | Keep = KEEP,
+    referral_source: str | Keep = KEEP,
+    smoking_status: str | Keep = KEEP,
+    height_cm: Decimal | None | Keep = KEEP,
+    weight_kg: Decimal | None | Keep = KEEP,
+    work_status: str | Keep = KEEP,
+    workers_comp_claim: bool | Keep = KEEP,
+    opioid_use_at_intake: bool | Keep = KEEP,
+    history_of_depression: bool | Keep = KEEP,
+    history_of_anxiety: bool | Keep = KEEP,
+) -> Patient:
+    """Change demographics, contact details or risk factors of a patient (never the clinic)."""
+    _apply(
+        patient,
+        {
+            "given_name": given_name,
+            "family_name": family_name,
+            "mrn": mrn,
+            "date_of_birth": date_of_birth,
+            "sex": sex,
+            "email": email,
+            "mobile_phone": mobile_phone,
+            "preferred_channel": preferred_channel,
+            "consent_email": consent_email,
+            "consent_sms": consent_sms,
+            "preferred_language": preferred_language,
+            "primary_physician": primary_physician,
+            "status": status,
+            "status_date": status_date,
+            "referral_source": referral_source,
+            "smoking_status": smoking_status,
+            "height_cm": height_cm,
+            "weight_kg": weight_kg,
+            "work_status": work_status,
+            "workers_comp_claim": workers_comp_claim,
+            "opioid_use_at_intake": opioid_use_at_intake,
+            "history_of_depression": history_of_depression,
+            "history_of_anxiety": history_of_anxiety,
+        },
+    )
+    return save_record(patient, by=by)
 
 
 # --- Prior surgeries ---------------------------------------------------------------------------
 
 
 @transaction.atomic
-def surgery_record(*, patient: Patient, by: Any, **fields: Any) -> PriorSurgery:
+def surgery_record(
+    *,
+    patient: Patient,
+    by: Any,
+    date_year: int,
+    procedure: str,
+    date_month: int | None = None,
+    date_day: int | None = None,
+    fusion_approach: str = "",
+    levels: Sequence[str] = (),
+    hardware: Sequence[str] = (),
+    surgeon: str = "",
+    facility: str = "",
+    complications: Sequence[str] = (),
+    failure_causes: Sequence[str] = (),
+    notes: str = "",
+) -> PriorSurgery:
     """Add a prior spine operation to the patient's history.
 
     The date may be partial (year, or year and month); a fusion spans two or more adjacent
     levels (see ``PriorSurgery.clean``).
     """
-    return _save(PriorSurgery(patient=patient, **fields), by=by)
+    surgery = PriorSurgery(
+        patient=patient,
+        date_year=date_year,
+        date_month=date_month,
+        date_day=date_day,
+        procedure=procedure,
+        fusion_approach=fusion_approach,
+        levels=list(levels),
+        hardware=list(hardware),
+        surgeon=surgeon,
+        facility=facility,
+        complications=list(complications),
+        failure_causes=list(failure_causes),
+        notes=notes,
+    )
+    return save_record(surgery, by=by)
+
+
+def _listed(values: Sequence[str] | Keep) -> list[str] | Keep:
+    return values if isinstance(values, Keep) else list(values)
 
 
 @transaction.atomic
-def surgery_update(*, surgery: PriorSurgery, by: Any, **fields: Any) -> PriorSurgery:
+def surgery_update(
+    *,
+    surgery: PriorSurgery,
+    by: Any,
+    date_year: int | Keep = KEEP,
+    date_month: int | None | Keep = KEEP,
+    date_day: int | None | Keep = KEEP,
+    procedure: str | Keep = KEEP,
+    fusion_approach: str | Keep = KEEP,
+    levels: Sequence[str] | Keep = KEEP,
+    hardware: Sequence[str] | Keep = KEEP,
+    surgeon: str | Keep = KEEP,
+    facility: str | Keep = KEEP,
+    complications: Sequence[str] | Keep = KEEP,
+    failure_causes: Sequence[str] | Keep = KEEP,
+    notes: str | Keep = KEEP,
+) -> PriorSurgery:
     """Correct or complete a prior surgery; the previous version stays in its history."""
-    _assign(surgery, fields)
-    return _save(surgery, by=by)
+    _apply(
+        surgery,
+        {
+            "date_year": date_year,
+            "date_month": date_month,
+            "date_day": date_day,
+            "procedure": procedure,
+            "fusion_approach": fusion_approach,
+            "levels": _listed(levels),
+            "hardware": _listed(hardware),
+            "surgeon": surgeon,
+            "facility": facility,
+            "complications": _listed(complications),
+            "failure_causes": _listed(failure_causes),
+            "notes": notes,
+        },
+    )
+    return save_record(surgery, by=by)
 
 
 # --- Evaluations --------------------------------------------------------------------------------
@@ -69,36 +264,107 @@ def _attach(evaluation: Evaluation, uploads: Iterable[UploadedFile], by: Any) ->
     for upload, content_type in checked:
         attachment = EvaluationAttachment(
             evaluation=evaluation,
+            file=upload,
             original_name=safe_name(upload.name or "report"),
             content_type=content_type,
             size=upload.size or 0,
             uploaded_by=by,
         )
-        attachment.file = upload  # type: ignore[assignment]
-        _save(attachment, by=by)
+        save_record(attachment, by=by)
+
+
+def _findings(findings: Mapping[str, Any] | FindingsSchema | None) -> dict[str, Any]:
+    if findings is None:
+        return {}
+    return findings.dump() if isinstance(findings, FindingsSchema) else dict(findings)
+
+
+def _replace_rows(evaluation: Evaluation, rows: Sequence[models.Model], by: Any) -> None:
+    """Make ``rows`` the repeated findings of ``evaluation``: save them, delete the ones left out."""
+    table = registry.get(evaluation.kind).rows
+    if table is None:
+        if rows:
+            raise ValidationError({"findings": [_("This kind of evaluation has no rows of findings.")]})
+        return
+    for row in rows:
+        if not isinstance(row, table.model):
+            raise ValidationError({"findings": [_("These rows do not belong to this kind of evaluation.")]})
+        if row.pk is not None and getattr(row, "evaluation_id", None) != evaluation.pk:
+            raise ValidationError({"findings": [_("These rows belong to another evaluation.")]})
+    kept = [row.pk for row in rows if row.pk is not None]
+    for old in table.model._default_manager.filter(evaluation=evaluation).exclude(pk__in=kept):
+        delete_record(old, by=by)
+    for row in rows:
+        setattr(row, "evaluation", evaluation)  # noqa: B010 - every row table's link is named so
+        save_record(row, by=by)
 
 
 @transaction.atomic
 def evaluation_record(
-    *, patient: Patient, by: Any, kind: str, attachments: Iterable[UploadedFile] = (), **fields: Any
+    *,
+    patient: Patient,
+    by: Any,
+    kind: str,
+    performed_on: date,
+    findings: Mapping[str, Any] | FindingsSchema | None = None,
+    rows: Sequence[models.Model] = (),
+    ordering_clinician: Any = None,
+    reviewing_clinician: Any = None,
+    impression: str = "",
+    pain_generators: Sequence[str] = (),
+    attachments: Iterable[UploadedFile] = (),
 ) -> Evaluation:
-    """Add an evaluation of ``kind`` with its findings (schema in ``patients.findings``) and reports.
+    """Add an evaluation of ``kind`` with its findings, its rows of repeated findings, and reports.
 
-    Reports are checked by content (PDF, JPEG, PNG) and size before anything is stored.
+    ``findings`` follow the schema of the kind (``patients.evaluations``); ``rows`` are unsaved
+    ``EmgFinding`` or ``BloodValue`` rows for the kinds that have them. Reports are checked by
+    content (PDF, JPEG, PNG) and size before anything is stored.
     """
-    evaluation = _save(Evaluation(patient=patient, kind=kind, **fields), by=by)
+    evaluation = Evaluation(
+        patient=patient,
+        kind=kind,
+        performed_on=performed_on,
+        findings=_findings(findings),
+        ordering_clinician=ordering_clinician,
+        reviewing_clinician=reviewing_clinician,
+        impression=impression,
+        pain_generators=list(pain_generators),
+    )
+    save_record(evaluation, by=by)
+    _replace_rows(evaluation, rows, by)
     _attach(evaluation, attachments, by)
     return evaluation
 
 
 @transaction.atomic
 def evaluation_update(
-    *, evaluation: Evaluation, by: Any, attachments: Iterable[UploadedFile] = (), **fields: Any
+    *,
+    evaluation: Evaluation,
+    by: Any,
+    performed_on: date | Keep = KEEP,
+    findings: Mapping[str, Any] | FindingsSchema | Keep = KEEP,
+    rows: Sequence[models.Model] | Keep = KEEP,
+    ordering_clinician: Any = KEEP,
+    reviewing_clinician: Any = KEEP,
+    impression: str | Keep = KEEP,
+    pain_generators: Sequence[str] | Keep = KEEP,
+    attachments: Iterable[UploadedFile] = (),
 ) -> Evaluation:
-    """Correct an evaluation or attach more reports to it. Its kind does not change."""
-    fields.pop("kind", None)
-    _assign(evaluation, fields)
-    _save(evaluation, by=by)
+    """Correct an evaluation, its findings and rows, or attach more reports. Its kind never changes."""
+    _apply(
+        evaluation,
+        {
+            "performed_on": performed_on,
+            "findings": findings if isinstance(findings, Keep) else _findings(findings),
+            "ordering_clinician": ordering_clinician,
+            "reviewing_clinician": reviewing_clinician,
+            "impression": impression,
+            "pain_generators": _listed(pain_generators),
+        },
+    )
+    save_record(evaluation, by=by)
+    if not isinstance(rows, Keep):
+        _replace_rows(evaluation, rows, by)
     _attach(evaluation, attachments, by)
     return evaluation
 
@@ -110,22 +376,56 @@ def _demote_other_primaries(diagnosis: Diagnosis, by: Any) -> None:
     others = Diagnosis.objects.filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
     for other in others.select_for_update():
         other.is_primary = False
-        _save(other, by=by)
+        save_record(other, by=by)
 
 
 @transaction.atomic
-def diagnosis_add(*, patient: Patient, by: Any, **fields: Any) -> Diagnosis:
+def diagnosis_add(
+    *,
+    patient: Patient,
+    by: Any,
+    code: str,
+    is_primary: bool = False,
+    diagnosed_on: date | None = None,
+    resolved_on: date | None = None,
+    notes: str = "",
+) -> Diagnosis:
     """Add an ICD-10-CM diagnosis. Marking it primary makes the previous primary a secondary one."""
-    diagnosis = Diagnosis(patient=patient, **fields)
+    diagnosis = Diagnosis(
+        patient=patient,
+        code=code,
+        is_primary=is_primary,
+        diagnosed_on=diagnosed_on or timezone.localdate(),
+        resolved_on=resolved_on,
+        notes=notes,
+    )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)
-    return _save(diagnosis, by=by)
+    return save_record(diagnosis, by=by)
 
 
 @transaction.atomic
-def diagnosis_update(*, diagnosis: Diagnosis, by: Any, **fields: Any) -> Diagnosis:
+def diagnosis_update(
+    *,
+    diagnosis: Diagnosis,
+    by: Any,
+    code: str | Keep = KEEP,
+    is_primary: bool | Keep = KEEP,
+    diagnosed_on: date | Keep = KEEP,
+    resolved_on: date | None | Keep = KEEP,
+    notes: str | Keep = KEEP,
+) -> Diagnosis:
     """Correct a diagnosis, mark it primary or resolved."""
-    _assign(diagnosis, fields)
+    _apply(
+        diagnosis,
+        {
+            "code": code,
+            "is_primary": is_primary,
+            "diagnosed_on": diagnosed_on,
+            "resolved_on": resolved_on,
+            "notes": notes,
+        },
+    )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)
-    return _save(diagnosis, by=by)
+    return save_record(diagnosis, by=by)

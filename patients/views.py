@@ -13,12 +13,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from clinics.access import actor, get_for, get_patient_for, log_access, require
+from clinics.access import active_membership, actor, get_for, get_patient_for, log_access, require
 from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.roles import Need
 
 from . import chart, selectors, services
+from .choices import EvaluationKind
 from .forms import (
     DEMOGRAPHIC_FIELDS,
     SORTS,
@@ -29,7 +30,7 @@ from .forms import (
     PatientSearchForm,
     PriorSurgeryForm,
 )
-from .models import Diagnosis, Evaluation, EvaluationAttachment, EvaluationKind, Patient, PriorSurgery
+from .services import KEEP
 
 SEARCH_SESSION_KEY = "patient_search"
 PAGE_SIZE = 25
@@ -117,10 +118,9 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
-    patients = Patient.objects.select_related("clinic", "primary_physician")
-    patient = get_for(request, patients, public_id, need=Need.VIEW_PATIENT)
+    patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_PATIENT)
     log_access(request, patient)
-    clinical = request.membership.can(Need.VIEW_CLINICAL)  # type: ignore[attr-defined]
+    clinical = active_membership(request).can(Need.VIEW_CLINICAL)
     badges = chart.header_badges_for(patient, request) if clinical else []
     context = {
         "patient": patient,
@@ -174,7 +174,7 @@ def surgery_create(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 def surgery_edit(request: HttpRequest, surgery_id: str) -> HttpResponse:
-    surgery = get_for(request, PriorSurgery.objects.select_related("patient"), surgery_id, need=Need.EDIT_CLINICAL)
+    surgery = get_for(request, selectors.surgeries_for_edit(), surgery_id, need=Need.EDIT_CLINICAL)
     form = PriorSurgeryForm(request.POST or None, instance=surgery, patient=surgery.patient)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
@@ -197,8 +197,8 @@ def evaluation_create(request: HttpRequest, patient_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.evaluation_record, fields=list(EVALUATION_FIELDS),
-            success=_("Evaluation added."), patient=patient, kind=kind, findings=form.instance.findings,
-            attachments=form.cleaned_data["attachments"],
+            success=_("Evaluation added."), patient=patient, kind=kind, findings=form.findings,
+            rows=form.row_instances() or [], attachments=form.cleaned_data["attachments"],
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(patient, "section-evaluations"))
@@ -208,12 +208,7 @@ def evaluation_create(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
-    evaluation = get_for(
-        request,
-        Evaluation.objects.select_related("patient").prefetch_related("attachments"),
-        evaluation_id,
-        need=Need.EDIT_CLINICAL,
-    )
+    evaluation = get_for(request, selectors.evaluations_for_edit(), evaluation_id, need=Need.EDIT_CLINICAL)
     form = EvaluationForm(
         request.POST or None, request.FILES or None, instance=evaluation, patient=evaluation.patient,
         kind=evaluation.kind,
@@ -221,8 +216,8 @@ def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.evaluation_update, fields=list(EVALUATION_FIELDS),
-            success=_("Evaluation saved."), evaluation=evaluation, findings=form.instance.findings,
-            attachments=form.cleaned_data["attachments"],
+            success=_("Evaluation saved."), evaluation=evaluation, findings=form.findings,
+            rows=KEEP if (rows := form.row_instances()) is None else rows, attachments=form.cleaned_data["attachments"],
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(evaluation.patient, f"evaluation-{evaluation.public_id}"))
@@ -246,7 +241,7 @@ def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
-    diagnosis = get_for(request, Diagnosis.objects.select_related("patient"), diagnosis_id, need=Need.EDIT_CLINICAL)
+    diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.EDIT_CLINICAL)
     form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
@@ -262,12 +257,7 @@ def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
 @require_GET
 def attachment_download(request: HttpRequest, attachment_id: str) -> FileResponse:
     """A report, through the gate only, logged; always a download, never rendered inline."""
-    attachment = get_for(
-        request,
-        EvaluationAttachment.objects.select_related("evaluation__patient"),
-        attachment_id,
-        need=Need.VIEW_CLINICAL,
-    )
+    attachment = get_for(request, selectors.attachments_for_download(), attachment_id, need=Need.VIEW_CLINICAL)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:

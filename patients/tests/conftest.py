@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from clinics.models import Clinic
-from clinics.roles import Role
-from clinics.tests.factories import member
 from patients.demo import tiny_pdf
-
-
-@pytest.fixture
-def therapist_a(clinic_a: Clinic) -> Any:
-    return member(clinic_a, Role.THERAPIST, "therapist.a")
 
 
 @pytest.fixture

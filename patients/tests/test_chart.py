@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from django.urls import reverse
 
 from patients import services
 from patients.icd import _icd
+from patients.models import BloodValue, EmgFinding
 from patients.tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +28,14 @@ def billable_codes(n: int) -> list[str]:
     return codes[:n]
 
 
+# Evaluations of kinds with and without rows of findings (the rows are prefetched, never per row).
+EVALUATIONS: list[tuple[str, dict[str, Any], Callable[[], list[Any]]]] = [
+    ("mri", {"stenosis": ["L4"]}, list),
+    ("emg", {}, lambda: [EmgFinding(level="L5", side="left", chronicity="chronic")]),
+    ("blood", {}, lambda: [BloodValue(test="crp", value=Decimal(4), unit="mg/L"), BloodValue(test="esr", value=Decimal(9), unit="mm/h")]),
+]  # fmt: skip
+
+
 def fill_history(patient: Any, by: Any, n: int, edits: int) -> None:
     """``n`` surgeries, evaluations and diagnoses, each edited ``edits`` times."""
     for i in range(n):
@@ -32,9 +43,11 @@ def fill_history(patient: Any, by: Any, n: int, edits: int) -> None:
             patient=patient, by=by, date_year=2000 + i % 20, procedure="fusion", fusion_approach="tlif",
             levels=["L4", "L5"], hardware=["cage"],
         )  # fmt: skip
+        day = datetime.date(2020, 1, 1) + datetime.timedelta(days=i)
+        kind, findings, rows = EVALUATIONS[i % len(EVALUATIONS)]
         evaluation = services.evaluation_record(
-            patient=patient, by=by, kind="mri", performed_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i),
-            findings={"stenosis": ["L4"]}, ordering_clinician=by, reviewing_clinician=by,
+            patient=patient, by=by, kind=kind, performed_on=day, findings=findings, rows=rows(),
+            ordering_clinician=by, reviewing_clinician=by,
         )  # fmt: skip
         diagnosis = services.diagnosis_add(patient=patient, by=by, code=billable_codes(n)[i])
         for e in range(edits):
@@ -88,7 +101,7 @@ def charted(patient_a: Any, physician_a: Any, therapist_a: Any) -> Any:
     services.surgery_update(surgery=fusion, by=therapist_a, procedure="fusion", fusion_approach="tlif")
     services.evaluation_record(
         patient=patient_a, by=by, kind="emg", performed_on=datetime.date(2023, 5, 2),
-        findings={"radiculopathies": [{"level": "S1", "side": "left", "chronicity": "chronic"}]},
+        rows=[EmgFinding(level="S1", side="left", chronicity="chronic")],
     )  # fmt: skip
     services.diagnosis_add(
         patient=patient_a, by=by, code="M96.1", is_primary=True, diagnosed_on=datetime.date(2023, 5, 3)
@@ -130,4 +143,47 @@ def test_a_history_entry_shows_a_demoted_primary(login, physician_a, patient_a):
     services.diagnosis_add(patient=patient_a, by=physician_a, code="G89.4", is_primary=True)
     _, html = chart_queries(login(physician_a), patient_a)
     section = html[html.index('data-testid="diagnoses"') :]
-    assert "Primary diagnosis: <del>✓</del> → ✗" in section
+    assert "Primary diagnosis: <del>yes</del> → no" in section
+
+
+def test_a_findings_edit_shows_before_and_after_in_words(login, physician_a, patient_a):
+    evaluation = services.evaluation_record(
+        patient=patient_a, by=physician_a, kind="mri", performed_on=datetime.date(2024, 1, 10),
+        findings={"stenosis": ["L4"]},
+    )  # fmt: skip
+    services.evaluation_update(evaluation=evaluation, by=physician_a, findings={"stenosis": ["L4", "L5"]})
+    section = evaluations_section(login(physician_a), patient_a)
+    assert "Findings: <del>Stenosis: L4</del> → Stenosis: L4-L5" in section
+
+
+def an_emg(patient: Any, by: Any) -> Any:
+    return services.evaluation_record(
+        patient=patient, by=by, kind="emg", performed_on=datetime.date(2024, 1, 10),
+        rows=[EmgFinding(level="L5", side="left", chronicity="chronic")],
+    )  # fmt: skip
+
+
+def evaluations_section(client: Any, patient: Any) -> str:
+    _, html = chart_queries(client, patient)
+    return html[html.index('data-testid="evaluations"') :]
+
+
+def test_a_row_edit_shows_before_and_after_in_words(login, physician_a, patient_a):
+    evaluation = an_emg(patient_a, physician_a)
+    services.evaluation_update(evaluation=evaluation, by=physician_a, rows=[])
+    services.evaluation_update(
+        evaluation=evaluation, by=physician_a, rows=[EmgFinding(level="S1", side="right", chronicity="acute")]
+    )
+    section = evaluations_section(login(physician_a), patient_a)
+    assert "Radiculopathy: <del>—</del> → Radiculopathy L5, left, chronic" in section
+    assert "Radiculopathy: <del>Radiculopathy L5, left, chronic</del> → —" in section
+    assert "Radiculopathy: <del>—</del> → Radiculopathy S1, right, acute" in section
+
+
+def test_a_changed_row_shows_the_field_before_and_after(login, physician_a, patient_a):
+    evaluation = an_emg(patient_a, physician_a)
+    row = evaluation.emg_findings.get()
+    row.side = "right"
+    services.evaluation_update(evaluation=evaluation, by=physician_a, rows=[row])
+    section = evaluations_section(login(physician_a), patient_a)
+    assert "Radiculopathy: side: <del>Left</del> → Right" in section

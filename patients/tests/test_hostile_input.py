@@ -34,7 +34,8 @@ SURGERY_FIELDS = ["date_year", "date_month", "date_day", "procedure", "fusion_ap
                   "surgeon", "facility", "complications", "failure_causes", "notes"]  # fmt: skip
 MRI_FIELDS = ["performed_on", "ordering_clinician", "reviewing_clinician", "impression", "pain_generators",
               "f_stenosis", "f_with_contrast"]  # fmt: skip
-BLOOD_FIELDS = ["performed_on", "f_blood_1_name", "f_blood_1_value", "f_blood_1_unit", "f_blood_2_value"]
+BLOOD_FIELDS = ["performed_on", "blood_values-TOTAL_FORMS", "blood_values-INITIAL_FORMS", "blood_values-0-test",
+                "blood_values-0-value", "blood_values-0-unit", "blood_values-1-value", "blood_values-0-id"]  # fmt: skip
 DIAGNOSIS_FIELDS = ["code", "is_primary", "diagnosed_on", "resolved_on", "notes"]
 PATIENT_FIELDS = ["given_name", "family_name", "mrn", "date_of_birth", "email", "mobile_phone", "height_cm",
                   "weight_kg", "status_date", "primary_physician"]  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import inspect
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,9 +12,12 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from patients import findings, services
+from patients import selectors, services
+from patients.choices import EvaluationKind
+from patients.evaluations import registry
+from patients.evaluations.dexa import DexaFindings
 from patients.icd import normalize, validate_icd10cm
-from patients.models import Diagnosis, Evaluation, EvaluationAttachment, PriorSurgery
+from patients.models import BloodValue, Diagnosis, EmgFinding, Evaluation, EvaluationAttachment, PriorSurgery
 from patients.tests.conftest import EXE_BYTES, PNG_BYTES
 from patients.tests.factories import DiagnosisFactory, PatientFactory
 from patients.uploads import MAX_UPLOAD_BYTES, inspect_upload
@@ -188,11 +193,10 @@ def test_it_rejects_future_evaluation_and_evaluation_before_birth(patient, physi
         ("mri", {"stenosis": ["L5", "L4"], "pseudarthrosis": [], "with_contrast": False}, {"stenosis": ["L4", "L5"]}),
         ("mri", {"epidural_fibrosis": ["L5"], "with_contrast": True}, {"epidural_fibrosis": ["L5"], "with_contrast": True}),
         ("flexion_extension", {"instability": ["L4", "L5"]}, {"instability": ["L4", "L5"]}),
-        ("emg", {"radiculopathies": [{"level": "L5", "side": "left", "chronicity": "chronic"}]},
-         {"radiculopathies": [{"level": "L5", "side": "left", "chronicity": "chronic"}]}),
-        ("dexa", {"t_score": -2.55, "site": "lumbar_spine"}, {"t_score": -2.5, "site": "lumbar_spine"}),
-        ("blood", {"values": [{"name": "crp", "value": 12, "unit": "mg/L"}]},
-         {"values": [{"name": "crp", "value": 12.0, "unit": "mg/L"}]}),
+        ("emg", {}, {}),
+        ("dexa", {"t_score": -2.54, "site": "lumbar_spine"}, {"t_score": -2.5, "site": "lumbar_spine"}),
+        ("dexa", {"t_score": "-2.45", "site": ""}, {"t_score": -2.5}),
+        ("blood", {}, {}),
         ("psych", {"instrument": "phq9", "score": 27}, {"instrument": "phq9", "score": 27}),
         ("exam", {"straight_leg_raise": "left", "motor_deficit": True, "reflex_change": False},
          {"straight_leg_raise": "left", "motor_deficit": True}),
@@ -200,7 +204,7 @@ def test_it_rejects_future_evaluation_and_evaluation_before_birth(patient, physi
     ],
 )  # fmt: skip
 def test_it_accepts_findings_of_each_kind_in_their_clean_shape(kind, data, clean):
-    assert findings.validate_findings(kind, data) == clean
+    assert registry.clean_findings(kind, data) == clean
 
 
 @pytest.mark.parametrize(
@@ -209,12 +213,11 @@ def test_it_accepts_findings_of_each_kind_in_their_clean_shape(kind, data, clean
         ("mri", {"stenosis": ["L9"]}, "Unknown spinal level: L9"),
         ("mri", {"instability": ["L4"]}, "do not belong to this kind"),
         ("ct", {"with_contrast": True}, "Contrast is recorded for MRI only"),
-        ("emg", {"radiculopathies": [{"level": "L5", "side": "up", "chronicity": "acute"}]}, "choose the side"),
-        ("emg", {"radiculopathies": [{"level": "L5"}]}, "needs its level, side"),
+        ("emg", {"radiculopathies": [{"level": "L5"}]}, "do not belong to this kind"),
         ("dexa", {"t_score": -9}, "between -6.0 and +4.0"),
         ("dexa", {"t_score": float("nan")}, "between -6.0 and +4.0"),
-        ("blood", {"values": [{"name": "crp", "value": 3, "unit": "%"}]}, "measured in mg/L or mg/dL"),
-        ("blood", {"values": [{"name": "crp", "value": -1, "unit": "mg/L"}]}, "out of range"),
+        ("dexa", {"t_score": "-2.1x"}, "between -6.0 and +4.0"),
+        ("blood", {"values": [{"name": "crp", "value": 3, "unit": "%"}]}, "do not belong to this kind"),
         ("psych", {"instrument": "gad7", "score": 22}, "GAD-7 score is a whole number from 0 to 21"),
         ("psych", {"instrument": "unknown", "score": 2}, "Choose the screening instrument"),
         ("exam", {"motor_deficit": "yes"}, "yes or no"),
@@ -223,8 +226,93 @@ def test_it_accepts_findings_of_each_kind_in_their_clean_shape(kind, data, clean
 )
 def test_it_rejects_findings_that_do_not_fit_the_kind(kind, data, message):
     with pytest.raises(ValidationError) as exc:
-        findings.validate_findings(kind, data)
+        registry.clean_findings(kind, data)
     assert message in " ".join(exc.value.messages)
+
+
+@pytest.mark.parametrize("kind", EvaluationKind.values)
+def test_every_kind_of_evaluation_has_its_registered_type(kind):
+    evaluation_type = registry.get(kind)
+    assert evaluation_type.kind == kind
+    assert evaluation_type.schema.model_config.get("extra") == "forbid"
+
+
+def test_a_dexa_t_score_is_read_back_as_a_decimal(patient, physician_a):
+    e = evaluation(patient, physician_a, kind="dexa", findings={"t_score": Decimal("-2.6"), "site": "total_hip"})
+    e.refresh_from_db()
+    stored = registry.get("dexa").read(e.findings)
+    assert isinstance(stored, DexaFindings)
+    assert stored.t_score == Decimal("-2.6")
+
+
+# --- Repeated findings: EMG radiculopathies and blood values are rows of their own ---------------
+
+
+def two_radiculopathies() -> list[EmgFinding]:
+    return [
+        EmgFinding(level="L5", side="left", chronicity="chronic"),
+        EmgFinding(level="S1", side="right", chronicity="acute"),
+    ]
+
+
+def test_emg_radiculopathies_are_stored_as_rows(patient, physician_a):
+    e = evaluation(patient, physician_a, kind="emg", rows=two_radiculopathies())
+    assert list(e.emg_findings.values_list("level", "side", "chronicity")) == [
+        ("L5", "left", "chronic"),
+        ("S1", "right", "acute"),
+    ]
+    assert e.findings == {}
+
+
+@pytest.mark.parametrize(
+    ("kind", "row", "field", "message"),
+    [
+        ("emg", EmgFinding(level="L5", side="up", chronicity="acute"), "side", "Value 'up' is not a valid choice."),
+        ("emg", EmgFinding(level="L9", side="left", chronicity="acute"), "level", "Value 'L9' is not a valid choice."),
+        ("emg", EmgFinding(level="L5", side="left"), "chronicity", "This field cannot be blank."),
+        ("blood", BloodValue(test="crp", value=Decimal(3), unit="%"), "unit", "C-reactive protein is measured in mg/L or mg/dL."),
+        ("blood", BloodValue(test="esr", value=Decimal(201), unit="mm/h"), "value", "ESR: the value is out of range."),
+        ("blood", BloodValue(test="crp", value=Decimal(-1), unit="mg/L"), "value", "C-reactive protein: the value is out of range."),
+    ],
+)  # fmt: skip
+def test_it_rejects_a_row_that_is_incomplete_out_of_the_lists_or_out_of_range(
+    patient, physician_a, kind, row, field, message
+):
+    with pytest.raises(ValidationError) as exc:
+        evaluation(patient, physician_a, kind=kind, rows=[row])
+    assert messages_of(exc)[field] == [message]
+    assert not Evaluation.objects.exists()
+
+
+def test_blood_values_are_stored_as_decimals(patient, physician_a):
+    e = evaluation(
+        patient, physician_a, kind="blood", rows=[BloodValue(test="crp", value=Decimal("12.5"), unit="mg/L")]
+    )
+    value = e.blood_values.get()
+    assert (value.test, value.value, value.unit) == ("crp", Decimal("12.50"), "mg/L")
+
+
+def test_rows_are_refused_for_a_kind_without_rows(patient, physician_a):
+    with pytest.raises(ValidationError) as exc:
+        evaluation(patient, physician_a, kind="mri", rows=[EmgFinding(level="L5", side="left", chronicity="acute")])
+    assert messages_of(exc)["findings"] == ["This kind of evaluation has no rows of findings."]
+    assert not Evaluation.objects.exists()
+
+
+def test_an_update_replaces_the_rows_it_is_given_and_deletes_the_others(patient, physician_a):
+    e = evaluation(patient, physician_a, kind="emg", rows=two_radiculopathies())
+    kept = e.emg_findings.get(level="L5")
+    kept.side = "bilateral"
+    services.evaluation_update(
+        evaluation=e, by=physician_a, rows=[kept, EmgFinding(level="L4", side="left", chronicity="acute")]
+    )
+    assert sorted(e.emg_findings.values_list("level", "side")) == [("L4", "left"), ("L5", "bilateral")]
+
+
+def test_an_update_without_rows_keeps_the_rows(patient, physician_a):
+    e = evaluation(patient, physician_a, kind="emg", rows=[EmgFinding(level="L5", side="left", chronicity="chronic")])
+    services.evaluation_update(evaluation=e, by=physician_a, impression="Stable.")
+    assert e.emg_findings.count() == 1
 
 
 def test_bad_findings_are_refused_by_the_service_on_the_findings_key(patient, physician_a):
@@ -233,18 +321,27 @@ def test_bad_findings_are_refused_by_the_service_on_the_findings_key(patient, ph
     assert messages_of(exc)["findings"] == ["The T-score must be between -6.0 and +4.0."]
 
 
-def test_findings_read_as_text_for_the_chart():
-    assert findings.summary("mri", {"stenosis": ["L4", "L5"], "with_contrast": True}) == [
-        "Stenosis: L4-L5",
-        "With contrast",
-    ]
-    assert findings.summary("emg", {"radiculopathies": [{"level": "S1", "side": "right", "chronicity": "acute"}]}) == [
-        "Radiculopathy S1, right, acute"
-    ]
-    assert findings.summary("dexa", {"t_score": -2.6, "site": "total_hip"}) == ["T-score -2.6 (total hip)"]
-    assert findings.summary("blood", {"values": [{"name": "hba1c", "value": 6.5, "unit": "%"}]}) == ["HbA1c: 6.5 %"]
-    assert findings.summary("psych", {"instrument": "phq9", "score": 14}) == ["PHQ-9: 14"]
-    assert findings.summary("mri", {"stenosis": "garbage"}) == []
+@pytest.mark.parametrize(
+    ("kind", "data", "lines"),
+    [
+        ("mri", {"stenosis": ["L4", "L5"], "with_contrast": True}, ["Stenosis: L4-L5", "With contrast"]),
+        ("dexa", {"t_score": -2.6, "site": "total_hip"}, ["T-score -2.6 (total hip)"]),
+        ("psych", {"instrument": "phq9", "score": 14}, ["PHQ-9: 14"]),
+        ("exam", {"straight_leg_raise": "left", "motor_deficit": True}, ["Straight leg raise: left", "Motor deficit"]),
+        ("mri", {"stenosis": "garbage"}, []),
+    ],
+)
+def test_findings_read_as_text_for_the_chart(kind, data, lines):
+    assert registry.summary(kind, data) == lines
+
+
+def test_rows_of_findings_read_as_text_for_the_chart(patient, physician_a):
+    emg = evaluation(patient, physician_a, kind="emg", rows=[EmgFinding(level="S1", side="right", chronicity="acute")])
+    blood = evaluation(
+        patient, physician_a, kind="blood", rows=[BloodValue(test="hba1c", value=Decimal("6.50"), unit="%")]
+    )
+    assert selectors.findings_lines(emg) == ["Radiculopathy S1, right, acute"]
+    assert selectors.findings_lines(blood) == ["HbA1c: 6.5 %"]
 
 
 def test_reports_are_stored_under_a_neutral_name(patient, physician_a, pdf_bytes):
@@ -365,3 +462,28 @@ def test_a_refused_second_report_leaves_no_file_behind(patient, physician_a, pdf
     after = default_storage.listdir("evaluations")[1] if default_storage.exists("evaluations") else []
     assert sorted(after) == sorted(before)
     assert not EvaluationAttachment.objects.exists()
+
+
+# --- Nothing moves a record to another clinic -----------------------------------------------------
+
+
+@pytest.mark.parametrize("service", [services.patient_update, services.surgery_update, services.evaluation_update])
+def test_no_update_service_takes_a_clinic(service):
+    assert "clinic" not in inspect.signature(service).parameters
+
+
+def test_patient_update_refuses_a_clinic(patient, physician_a, clinic_b):
+    move: dict[str, Any] = {"clinic": clinic_b}
+    with pytest.raises(TypeError):
+        services.patient_update(patient=patient, by=physician_a, **move)
+    patient.refresh_from_db()
+    assert patient.clinic != clinic_b
+
+
+def test_evaluation_update_refuses_a_new_kind(patient, physician_a):
+    e = evaluation(patient, physician_a)
+    change: dict[str, Any] = {"kind": "ct"}
+    with pytest.raises(TypeError):
+        services.evaluation_update(evaluation=e, by=physician_a, **change)
+    e.refresh_from_db()
+    assert e.kind == "mri"

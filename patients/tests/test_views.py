@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from clinics.models import AccessLog
-from patients.models import Diagnosis, Evaluation, EvaluationAttachment, PriorSurgery
+from patients import services
+from patients.models import BloodValue, Diagnosis, EmgFinding, Evaluation, EvaluationAttachment, PriorSurgery
 from patients.tests.conftest import EXE_BYTES, PNG_BYTES
 from patients.tests.factories import DiagnosisFactory, EvaluationFactory, PriorSurgeryFactory
 from patients.uploads import MAX_UPLOAD_BYTES
@@ -27,11 +29,10 @@ FUSION = {
 def records(patient_a: Any, pdf_bytes: bytes) -> dict[str, Any]:
     surgery = PriorSurgeryFactory.create(patient=patient_a)
     evaluation = EvaluationFactory.create(patient=patient_a)
-    attachment = EvaluationAttachment(
-        evaluation=evaluation, original_name="mri.pdf", content_type="application/pdf", size=len(pdf_bytes)
-    )
-    attachment.file = SimpleUploadedFile("mri.pdf", pdf_bytes)  # type: ignore[assignment]
-    attachment.save()
+    attachment = EvaluationAttachment.objects.create(
+        evaluation=evaluation, original_name="mri.pdf", content_type="application/pdf", size=len(pdf_bytes),
+        file=SimpleUploadedFile("mri.pdf", pdf_bytes),
+    )  # fmt: skip
     diagnosis = DiagnosisFactory.create(patient=patient_a)
     return {"surgery": surgery, "evaluation": evaluation, "attachment": attachment, "diagnosis": diagnosis}
 
@@ -223,12 +224,20 @@ def test_a_bad_evaluation_gives_a_message_and_loses_nothing(
     assert sorted(records["attachment"].file.storage.listdir("evaluations")[1]) == before_files
 
 
+def rows(prefix: str, *values: dict[str, str]) -> dict[str, str]:
+    """The POST of an inline formset of new rows (``values``, one dict per row)."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(values)), f"{prefix}-INITIAL_FORMS": "0"}
+    for n, row in enumerate(values):
+        data.update({f"{prefix}-{n}-{name}": value for name, value in row.items()})
+    return data
+
+
 @pytest.mark.parametrize(
     ("kind", "data", "field_message"),
     [
-        ("emg", {"f_emg_1_level": "L5"}, "Give the level, side, and whether acute or chronic."),
-        ("blood", {"f_blood_1_name": "crp", "f_blood_1_value": "3", "f_blood_1_unit": "%"}, "C-reactive protein is measured in mg/L or mg/dL."),
-        ("blood", {"f_blood_1_value": "3"}, "Choose the test."),
+        ("emg", rows("emg_findings", {"level": "L5"}), "Give the level, side, and whether acute or chronic."),
+        ("blood", rows("blood_values", {"test": "crp", "value": "3", "unit": "%"}), "C-reactive protein is measured in mg/L or mg/dL."),
+        ("blood", rows("blood_values", {"value": "3"}), "Choose the test."),
         ("dexa", {"f_t_score": "-7"}, "Ensure this value is greater than or equal to -6.0."),
         ("psych", {"f_instrument": "phq2", "f_score": "9"}, "A PHQ-2 score is a whole number from 0 to 6."),
     ],
@@ -284,3 +293,64 @@ def test_partial_date_fields_round_trip_through_the_edit_form(login, physician_a
     assert response.status_code == 302
     surgery.refresh_from_db()
     assert (surgery.date_label, surgery.sort_date) == ("2012", datetime.date(2012, 1, 1))
+
+
+def test_the_patient_form_cannot_move_a_patient_to_another_clinic(login, frontdesk_a, patient_a, clinic_b):
+    data = {
+        "given_name": "Ann", "family_name": "Lee", "mrn": "Z-1", "date_of_birth": "1970-01-01", "sex": "female",
+        "preferred_channel": "email", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
+        "smoking_status": "unknown", "work_status": "unknown", "clinic": str(clinic_b.pk),
+    }  # fmt: skip
+    clinic_before = patient_a.clinic_id
+    response = login(frontdesk_a).post(reverse("patients:edit", args=[patient_a.public_id]), data)
+    assert response.status_code == 302
+    patient_a.refresh_from_db()
+    assert patient_a.given_name == "Ann"
+    assert patient_a.clinic_id == clinic_before
+
+
+def test_an_emg_is_recorded_with_its_radiculopathies_as_rows(login, physician_a, patient_a):
+    url = reverse("patients:evaluation_create", args=[patient_a.public_id]) + "?kind=emg"
+    data = {
+        "performed_on": "2024-02-12",
+        **rows("emg_findings", {"level": "L5", "side": "left", "chronicity": "chronic"}, {}, {}),
+    }
+    response = login(physician_a).post(url, data)
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get()
+    assert list(evaluation.emg_findings.values_list("level", "side", "chronicity")) == [("L5", "left", "chronic")]
+
+
+def test_editing_blood_values_changes_adds_and_deletes_rows(login, physician_a, patient_a):
+    evaluation = services.evaluation_record(
+        patient=patient_a, by=physician_a, kind="blood", performed_on=datetime.date(2024, 1, 30),
+        rows=[BloodValue(test="crp", value=Decimal("4"), unit="mg/L"),
+              BloodValue(test="esr", value=Decimal("12"), unit="mm/h")],
+    )  # fmt: skip
+    crp, esr = evaluation.blood_values.order_by("id")
+    prefix = "blood_values"
+    data = {
+        "performed_on": "2024-01-30",
+        f"{prefix}-TOTAL_FORMS": "3", f"{prefix}-INITIAL_FORMS": "2",
+        f"{prefix}-0-id": str(crp.pk), f"{prefix}-0-test": "crp", f"{prefix}-0-value": "40.5", f"{prefix}-0-unit": "mg/L",
+        f"{prefix}-1-id": str(esr.pk), f"{prefix}-1-test": "esr", f"{prefix}-1-value": "12", f"{prefix}-1-unit": "mm/h",
+        f"{prefix}-1-DELETE": "on",
+        f"{prefix}-2-test": "hba1c", f"{prefix}-2-value": "6.1", f"{prefix}-2-unit": "%",
+    }  # fmt: skip
+    url = reverse("patients:evaluation_edit", args=[evaluation.public_id])
+    response = login(physician_a).post(url, data)
+    assert response.status_code == 302
+    assert sorted(evaluation.blood_values.values_list("test", "value")) == [
+        ("crp", Decimal("40.50")),
+        ("hba1c", Decimal("6.10")),
+    ]
+
+
+def test_the_edit_form_shows_the_stored_rows(login, physician_a, patient_a):
+    evaluation = services.evaluation_record(
+        patient=patient_a, by=physician_a, kind="emg", performed_on=datetime.date(2024, 1, 30),
+        rows=[EmgFinding(level="S1", side="right", chronicity="chronic")],
+    )  # fmt: skip
+    html = login(physician_a).get(reverse("patients:evaluation_edit", args=[evaluation.public_id])).content.decode()
+    assert 'name="emg_findings-INITIAL_FORMS" value="1"' in html
+    assert '<option value="S1" selected>S1</option>' in html
