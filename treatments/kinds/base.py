@@ -59,6 +59,10 @@ class InterventionForm(forms.Form):
     def detail_names(self) -> list[str]:
         return [name for name in self.fields if name not in self.COMMON]
 
+    def options(self) -> dict[str, Any]:
+        """What the services take besides the intervention's fields and details (none by default)."""
+        return {}
+
     def detail(self) -> InterventionDetail | Details:
         """The kind's details, typed (a row to save, or a schema), once the form is valid."""
         raise NotImplementedError
