@@ -68,7 +68,8 @@ def search_patients(
     # rows of the page (and the paginator's COUNT leaves it out), so a page costs the same at
     # 100 patients as at 10,000 (bench/pages.py).
     surgeries = (
-        PriorSurgery.objects.filter(patient=models.OuterRef("pk"))
+        PriorSurgery.objects.current()
+        .filter(patient=models.OuterRef("pk"))
         .order_by()
         .values("patient")
         .annotate(n=models.Count("pk"))
@@ -111,7 +112,7 @@ def clinicians_of(clinic: Clinic) -> models.QuerySet:
 
 
 def surgeries_of(patient: Patient) -> list[PriorSurgery]:
-    return list(PriorSurgery.objects.filter(patient=patient).order_by("-sort_date", "-id"))
+    return list(PriorSurgery.objects.current().filter(patient=patient).order_by("-sort_date", "-id"))
 
 
 def _row_tables() -> list[str]:
@@ -121,7 +122,8 @@ def _row_tables() -> list[str]:
 
 def evaluations_of(patient: Patient) -> list[Evaluation]:
     return list(
-        Evaluation.objects.filter(patient=patient)
+        Evaluation.objects.current()
+        .filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
         .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
@@ -134,7 +136,7 @@ def findings_lines(evaluation: Evaluation) -> list[str]:
 
 
 def diagnoses_of(patient: Patient) -> list[Diagnosis]:
-    return list(Diagnosis.objects.filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
+    return list(Diagnosis.objects.current().filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
 
 
 # --- Rows of the chart's sections: the record with its edit history -------------------------------
