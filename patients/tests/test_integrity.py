@@ -165,3 +165,109 @@ def test_a_status_date_in_the_future_is_refused(patient: Any, physician_a: Any) 
             patient=patient, status=PatientStatus.DECEASED, by=physician_a, on=datetime.date(2999, 1, 1)
         )
     assert excinfo.value.message_dict == {"status_date": ["The status date cannot be in the future."]}
+
+
+# --- The pages ------------------------------------------------------------------------------------
+
+
+def _mark_url(record: Any) -> str:
+    from django.urls import reverse
+
+    name = {"PriorSurgery": "surgery", "Evaluation": "evaluation", "Diagnosis": "diagnosis"}[type(record).__name__]
+    return reverse(f"patients:{name}_entered_in_error", args=[record.public_id])
+
+
+def test_the_author_marks_a_surgery_from_its_edit_page_and_it_leaves_the_chart(
+    login: Any, patient: Any, nurse_a: Any
+) -> None:
+    from django.urls import reverse
+
+    surgery = _surgery(patient, nurse_a, 2011)
+    client = login(nurse_a)
+    edit = client.get(reverse("patients:surgery_edit", args=[surgery.public_id])).content.decode()
+    assert 'data-testid="mark-entered-in-error"' in edit
+
+    refused = client.post(_mark_url(surgery), {"reason": ""})
+    assert refused.status_code == 200
+    assert refused.content.decode().count("This field is required.") == 1
+    response = client.post(_mark_url(surgery), {"reason": "Belongs to another patient"})
+    assert response.status_code == 302
+
+    chart = client.get(reverse("patients:chart", args=[patient.public_id])).content.decode()
+    surgeries_section = chart.split('data-testid="surgeries"')[1].split("</ul>")[0]
+    assert "No prior surgeries recorded." in surgeries_section
+    assert 'data-kind="surgery"' not in chart  # not on the timeline
+    assert "prior spine surgery" not in chart  # nor in the header's count
+    errors_section = chart.split('data-testid="entered-in-error"')[1].split("</ul>")[0]
+    assert "Belongs to another patient" in errors_section
+    # The record cannot be edited any more.
+    assert client.get(reverse("patients:surgery_edit", args=[surgery.public_id])).status_code == 404
+
+
+def test_another_clinician_sees_no_button_and_gets_403(
+    login: Any, patient: Any, nurse_a: Any, therapist_a: Any
+) -> None:
+    from django.urls import reverse
+
+    surgery = _surgery(patient, nurse_a)
+    client = login(therapist_a)
+    edit = client.get(reverse("patients:surgery_edit", args=[surgery.public_id])).content.decode()
+    assert 'data-testid="mark-entered-in-error"' not in edit
+    assert client.get(_mark_url(surgery)).status_code == 403
+    assert client.post(_mark_url(surgery), {"reason": "x"}).status_code == 403
+    surgery.refresh_from_db()
+    assert not surgery.is_entered_in_error
+
+
+def test_a_physician_marks_a_primary_diagnosis_and_its_badge_goes(
+    login: Any, patient: Any, nurse_a: Any, physician_a: Any
+) -> None:
+    from django.urls import reverse
+
+    diagnosis = services.diagnosis_add(patient=patient, by=nurse_a, code="M96.1", is_primary=True)
+    client = login(physician_a)
+    chart_url = reverse("patients:chart", args=[patient.public_id])
+    assert (
+        "M96.1" in client.get(chart_url).content.decode().split('data-testid="chart-header"')[1].split("</section>")[0]
+    )
+    assert client.post(_mark_url(diagnosis), {"reason": "Wrong patient"}).status_code == 302
+    header = client.get(chart_url).content.decode().split('data-testid="chart-header"')[1].split("</section>")[0]
+    assert "M96.1" not in header
+
+
+def test_the_outsider_gets_404_on_the_mark_pages(login: Any, patient: Any, physician_a: Any, outsider: Any) -> None:
+    surgery = _surgery(patient, physician_a)
+    evaluation = services.evaluation_record(
+        patient=patient, by=physician_a, kind="psych", performed_on=datetime.date(2024, 1, 5)
+    )
+    diagnosis = services.diagnosis_add(patient=patient, by=physician_a, code="M96.1")
+    client = login(outsider)
+    for record in (surgery, evaluation, diagnosis):
+        assert client.get(_mark_url(record)).status_code == 404
+        assert client.post(_mark_url(record), {"reason": "x"}).status_code == 404
+
+
+def test_the_chart_query_count_does_not_grow_with_records_in_error(
+    login: Any, clinic_a: Any, physician_a: Any, django_assert_max_num_queries: Any
+) -> None:
+    from patients.tests.test_chart import CHART_MAX_QUERIES, chart_queries
+
+    def patient_with_errors(n: int) -> Any:
+        p = PatientFactory.create(clinic=clinic_a, date_of_birth=datetime.date(1960, 1, 1))
+        for i in range(n):
+            mark_entered_in_error(record=_surgery(p, physician_a, 2000 + i), by=physician_a, reason=f"r{i}")
+            d = services.diagnosis_add(patient=p, by=physician_a, code="M96.1")
+            mark_entered_in_error(record=d, by=physician_a, reason=f"d{i}")
+            e = services.evaluation_record(
+                patient=p, by=physician_a, kind="psych", performed_on=datetime.date(2020, 1, 1 + i)
+            )
+            mark_entered_in_error(record=e, by=physician_a, reason=f"e{i}")
+        return p
+
+    client = login(physician_a)
+    small_count, _ = chart_queries(client, patient_with_errors(1))
+    big = patient_with_errors(20)
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        big_count, html = chart_queries(client, big)
+    assert big_count == small_count
+    assert html.split('data-testid="entered-in-error"')[1].count("list-group-item px-0") == 60
