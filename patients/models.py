@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clinics.models import Clinic
+from clinics.records import EnteredInError
 from clinics.validators import no_markup
 
 from .choices import (
@@ -187,7 +188,7 @@ def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: 
         errors.setdefault(field, []).append(_("The date cannot be before the patient's date of birth."))
 
 
-class PriorSurgery(models.Model):
+class PriorSurgery(EnteredInError):
     """A spine operation the patient had before coming to the clinic.
 
     The date may be partial (CLINICAL.md: patients often remember only the year): ``date_year``
@@ -212,6 +213,15 @@ class PriorSurgery(models.Model):
     complications = models.JSONField(_("complications"), default=list, blank=True)
     failure_causes = models.JSONField(_("suspected causes of failure"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -345,7 +355,7 @@ class PriorSurgery(models.Model):
             raise ValidationError(errors)
 
 
-class Evaluation(models.Model):
+class Evaluation(EnteredInError):
     """One test or examination of the evaluation battery (CLINICAL.md), with findings per kind.
 
     ``findings`` holds the findings that occur once per evaluation (levels of an imaging study, a
@@ -381,6 +391,15 @@ class Evaluation(models.Model):
     findings = models.JSONField(_("findings"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     impression = models.TextField(_("impression"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
     pain_generators = models.JSONField(_("suspected pain generators"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -535,7 +554,7 @@ class EvaluationAttachment(models.Model):
         return self.CONTENT_TYPES.get(self.content_type, "bin")
 
 
-class Diagnosis(models.Model):
+class Diagnosis(EnteredInError):
     """An ICD-10-CM diagnosis of the patient (codes checked offline against the CDC tables)."""
 
     clinic_field = "patient__clinic"
@@ -548,6 +567,15 @@ class Diagnosis(models.Model):
     diagnosed_on = models.DateField(_("diagnosed on"), default=timezone.localdate)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -558,12 +586,13 @@ class Diagnosis(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "code"],
+                condition=models.Q(entered_in_error_at__isnull=True),
                 name="diagnosis_code_once_per_patient",
                 violation_error_message=_("This diagnosis is already on the patient's record."),
             ),
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=models.Q(is_primary=True),
+                condition=models.Q(is_primary=True, entered_in_error_at__isnull=True),
                 name="diagnosis_one_primary",
                 violation_error_message=_("The patient already has a primary diagnosis."),
             ),

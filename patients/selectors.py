@@ -34,16 +34,17 @@ def patients_for_chart() -> models.QuerySet[Patient]:
     return Patient.objects.select_related("clinic", "primary_physician")
 
 
+# A record entered in error is no longer edited: it is out of the chart, kept for its history.
 def surgeries_for_edit() -> models.QuerySet[PriorSurgery]:
-    return PriorSurgery.objects.select_related("patient")
+    return PriorSurgery.objects.current().select_related("patient")
 
 
 def evaluations_for_edit() -> models.QuerySet[Evaluation]:
-    return Evaluation.objects.select_related("patient").prefetch_related("attachments", *_row_tables())
+    return Evaluation.objects.current().select_related("patient").prefetch_related("attachments", *_row_tables())
 
 
 def diagnoses_for_edit() -> models.QuerySet[Diagnosis]:
-    return Diagnosis.objects.select_related("patient")
+    return Diagnosis.objects.current().select_related("patient")
 
 
 def attachments_for_download() -> models.QuerySet[EvaluationAttachment]:
@@ -68,7 +69,8 @@ def search_patients(
     # rows of the page (and the paginator's COUNT leaves it out), so a page costs the same at
     # 100 patients as at 10,000 (bench/pages.py).
     surgeries = (
-        PriorSurgery.objects.filter(patient=models.OuterRef("pk"))
+        PriorSurgery.objects.current()
+        .filter(patient=models.OuterRef("pk"))
         .order_by()
         .values("patient")
         .annotate(n=models.Count("pk"))
@@ -111,7 +113,7 @@ def clinicians_of(clinic: Clinic) -> models.QuerySet:
 
 
 def surgeries_of(patient: Patient) -> list[PriorSurgery]:
-    return list(PriorSurgery.objects.filter(patient=patient).order_by("-sort_date", "-id"))
+    return list(PriorSurgery.objects.current().filter(patient=patient).order_by("-sort_date", "-id"))
 
 
 def _row_tables() -> list[str]:
@@ -121,7 +123,8 @@ def _row_tables() -> list[str]:
 
 def evaluations_of(patient: Patient) -> list[Evaluation]:
     return list(
-        Evaluation.objects.filter(patient=patient)
+        Evaluation.objects.current()
+        .filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
         .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
@@ -134,7 +137,26 @@ def findings_lines(evaluation: Evaluation) -> list[str]:
 
 
 def diagnoses_of(patient: Patient) -> list[Diagnosis]:
-    return list(Diagnosis.objects.filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
+    return list(Diagnosis.objects.current().filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
+
+
+class ErrorRow(NamedTuple):
+    kind: str
+    record: Any
+    history: list[Version]
+
+
+def entered_in_error_of(patient: Patient) -> list[ErrorRow]:
+    """The patient's records marked entered in error, newest mark first, with their history.
+
+    A query per table of records, and one per table's history when it has such records.
+    """
+    rows: list[ErrorRow] = []
+    for model in (Diagnosis, PriorSurgery, Evaluation):
+        records = list(model.objects.entered_in_error().filter(patient=patient).select_related("entered_in_error_by"))
+        history = history_of(model, [r.pk for r in records])
+        rows += [ErrorRow(str(model._meta.verbose_name), r, history.get(r.pk, [])) for r in records]
+    return sorted(rows, key=lambda row: row.record.entered_in_error_at, reverse=True)
 
 
 # --- Rows of the chart's sections: the record with its edit history -------------------------------

@@ -26,6 +26,7 @@ from clinics.recording import delete_record, save_record
 from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkStatus
 from .evaluations import registry
 from .evaluations.registry import FindingsSchema
+from .lifecycle import StatusChange, notify_status_change
 from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
 from .uploads import inspect_upload, safe_name
 
@@ -136,7 +137,11 @@ def patient_update(
     history_of_depression: bool | Keep = KEEP,
     history_of_anxiety: bool | Keep = KEEP,
 ) -> Patient:
-    """Change demographics, contact details or risk factors of a patient (never the clinic)."""
+    """Change demographics, contact details or risk factors of a patient (never the clinic).
+
+    A change of status has its consequences (``patient_change_status``).
+    """
+    old_status = patient.status
     _apply(
         patient,
         {
@@ -165,7 +170,28 @@ def patient_update(
             "history_of_anxiety": history_of_anxiety,
         },
     )
-    return save_record(patient, by=by)
+    save_record(patient, by=by)
+    if patient.status != old_status:
+        notify_status_change(
+            StatusChange(
+                patient=patient, old_status=old_status, new_status=patient.status, on=patient.status_date, by=by
+            )
+        )
+    return patient
+
+
+@transaction.atomic
+def patient_change_status(*, patient: Patient, status: str, by: Any, on: date | None = None) -> Patient:
+    """Set the patient's status (active, discharged, deceased) from ``on`` (default today).
+
+    Nothing is deleted. A discharged or deceased patient leaves the work lists (they show active
+    patients only); the listeners of ``patients.lifecycle`` do the rest in this same transaction
+    (treatments closes the active plans of a patient who died).
+    """
+    day = on or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"status_date": [_("The status date cannot be in the future.")]})
+    return patient_update(patient=patient, by=by, status=status, status_date=day)
 
 
 # --- Prior surgeries ---------------------------------------------------------------------------
@@ -208,6 +234,7 @@ def surgery_record(
         complications=list(complications),
         failure_causes=list(failure_causes),
         notes=notes,
+        created_by=by,
     )
     return save_record(surgery, by=by)
 
@@ -329,6 +356,7 @@ def evaluation_record(
         reviewing_clinician=reviewing_clinician,
         impression=impression,
         pain_generators=list(pain_generators),
+        created_by=by,
     )
     save_record(evaluation, by=by)
     _replace_rows(evaluation, rows, by)
@@ -373,7 +401,7 @@ def evaluation_update(
 
 
 def _demote_other_primaries(diagnosis: Diagnosis, by: Any) -> None:
-    others = Diagnosis.objects.filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
+    others = Diagnosis.objects.current().filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
     for other in others.select_for_update():
         other.is_primary = False
         save_record(other, by=by)
@@ -398,6 +426,7 @@ def diagnosis_add(
         diagnosed_on=diagnosed_on or timezone.localdate(),
         resolved_on=resolved_on,
         notes=notes,
+        created_by=by,
     )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)

@@ -14,5 +14,23 @@ urlpatterns = [
     path("evaluations/<uuid:evaluation_id>/edit/", views.evaluation_edit, name="evaluation_edit"),
     path("<uuid:patient_id>/diagnoses/new/", views.diagnosis_create, name="diagnosis_create"),
     path("diagnoses/<uuid:diagnosis_id>/edit/", views.diagnosis_edit, name="diagnosis_edit"),
+    path(
+        "surgeries/<uuid:public_id>/entered-in-error/",
+        views.record_entered_in_error,
+        {"kind": "surgery"},
+        name="surgery_entered_in_error",
+    ),
+    path(
+        "evaluations/<uuid:public_id>/entered-in-error/",
+        views.record_entered_in_error,
+        {"kind": "evaluation"},
+        name="evaluation_entered_in_error",
+    ),
+    path(
+        "diagnoses/<uuid:public_id>/entered-in-error/",
+        views.record_entered_in_error,
+        {"kind": "diagnosis"},
+        name="diagnosis_entered_in_error",
+    ),
     path("attachments/<uuid:attachment_id>/", views.attachment_download, name="attachment_download"),
 ]

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 from clinics.access import active_membership, actor, get_for, get_patient_for, log_access, require
 from clinics.forms_util import submit
 from clinics.models import AccessLog
+from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
 
 from . import chart, selectors, services
@@ -145,8 +147,16 @@ def _save_record(request: HttpRequest, form: Any, save: Any, *, fields: list[str
     return True
 
 
-def _render_form(request: HttpRequest, form: Any, patient: Any, title: str, **extra: Any) -> HttpResponse:
-    return render(request, "patients/record_form.html", {"form": form, "patient": patient, "title": title, **extra})
+def _render_form(
+    request: HttpRequest, form: Any, patient: Any, title: str, *, record: Any = None, **extra: Any
+) -> HttpResponse:
+    mark_url = ""
+    if record is not None and may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        mark_url = reverse(
+            f"patients:{ERROR_KINDS_BY_MODEL[type(record).__name__]}_entered_in_error", args=[record.public_id]
+        )
+    context = {"form": form, "patient": patient, "title": title, "mark_url": mark_url, **extra}
+    return render(request, "patients/record_form.html", context)
 
 
 def _chart_anchor(patient: Any, anchor: str) -> str:
@@ -183,7 +193,7 @@ def surgery_edit(request: HttpRequest, surgery_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(surgery.patient, f"surgery-{surgery.public_id}"))
-    return _render_form(request, form, surgery.patient, _("Edit prior surgery"))
+    return _render_form(request, form, surgery.patient, _("Edit prior surgery"), record=surgery)
 
 
 @login_required
@@ -222,7 +232,9 @@ def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
         if saved:
             return redirect(_chart_anchor(evaluation.patient, f"evaluation-{evaluation.public_id}"))
     title = _("Edit evaluation: %(kind)s") % {"kind": evaluation.get_kind_display()}
-    return _render_form(request, form, evaluation.patient, title, attachments=evaluation.attachments.all())
+    return _render_form(
+        request, form, evaluation.patient, title, record=evaluation, attachments=evaluation.attachments.all()
+    )
 
 
 @login_required
@@ -250,7 +262,36 @@ def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(diagnosis.patient, f"diagnosis-{diagnosis.public_id}"))
-    return _render_form(request, form, diagnosis.patient, _("Edit diagnosis"))
+    return _render_form(request, form, diagnosis.patient, _("Edit diagnosis"), record=diagnosis)
+
+
+# Which records can be marked entered in error from a page: the selector that fetches one, and
+# the section of the chart to return to.
+ERROR_KINDS = {
+    "surgery": (selectors.surgeries_for_edit, "section-surgeries"),
+    "evaluation": (selectors.evaluations_for_edit, "section-evaluations"),
+    "diagnosis": (selectors.diagnoses_for_edit, "section-diagnoses"),
+}
+ERROR_KINDS_BY_MODEL = {"PriorSurgery": "surgery", "Evaluation": "evaluation", "Diagnosis": "diagnosis"}
+
+
+@login_required
+def record_entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+    """Mark a record entered in error, with a reason: its author or a physician only (else 403)."""
+    fetch, anchor = ERROR_KINDS[kind]
+    record: Any = get_for(request, fetch(), public_id, need=Need.EDIT_CLINICAL)
+    if not may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        raise PermissionDenied
+    form = EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        marked = submit(
+            form, mark_entered_in_error, record=record, by=actor(request), reason=form.cleaned_data["reason"]
+        )
+        if marked is not None:
+            messages.success(request, _("Marked entered in error. The record is kept in the history."))
+            return redirect(_chart_anchor(record.patient, anchor))
+    context = {"form": form, "patient": record.patient, "record": record, "title": _("Mark entered in error")}
+    return render(request, "patients/entered_in_error.html", context)
 
 
 @login_required
