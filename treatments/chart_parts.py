@@ -109,11 +109,13 @@ class MedicationRow:
     plan: TreatmentPlan | None
     can_edit: bool  # outside the clinic: edited here
     can_stop: bool  # outside, or continuing after its plan closed
+    can_mark: bool  # outside: its author or a physician may mark it entered in error
 
 
 def load_medications(patient: Any, request: HttpRequest) -> dict[str, Any]:
     data = chart_data(patient, request)
-    can_write = active_membership(request).can(Need.WRITE_PLAN)
+    membership = active_membership(request)
+    can_write = membership.can(Need.WRITE_PLAN)
     rows = []
     for m in data.medications:
         p = m.prescription()
@@ -128,6 +130,8 @@ def load_medications(patient: Any, request: HttpRequest) -> dict[str, Any]:
                 plan=plan,
                 can_edit=can_write and m.is_outside,
                 can_stop=can_write and (plan is None or plan.is_closed),
+                # The rule of clinics.records, without a query per row (all rows are this clinic's).
+                can_mark=m.is_outside and (membership.role == Role.PHYSICIAN or m.created_by_id == membership.user_id),
             )
         )
     return {"rows": rows, "total": data.total, "can_write": can_write, "patient_id": patient.public_id}

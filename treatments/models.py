@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.records import EnteredInError
 from clinics.roles import Discipline
 from clinics.validators import no_markup
 from patients import spine
@@ -312,7 +313,10 @@ class Goal(models.Model):
             raise ValidationError(errors)
 
 
-class Intervention(models.Model):
+class Intervention(EnteredInError):
+    """One intervention of a plan. Marked entered in error (``clinics.records``) it leaves the plan
+    page, the chart, the work lists and the MME total, and stays in the plan's history."""
+
     clinic_field = "plan__patient__clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -326,6 +330,10 @@ class Intervention(models.Model):
     notes = models.TextField(_("notes"), max_length=4000, blank=True, validators=[no_markup])
     # The descriptive kinds' fields, as their schema in treatments.schemas writes them.
     details = models.JSONField(_("details"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -418,7 +426,7 @@ def _nrs_tenths(label: Any) -> models.DecimalField:
 MG_OPIOIDS = sorted(drug for drug, unit in mme.REQUIRED_UNIT.items() if unit == "mg")
 
 
-class Medication(InterventionDetail):
+class Medication(InterventionDetail, EnteredInError):
     """One prescription on the patient's one current medication list: drug, dose, how often, by
     which route, who prescribed it, and whether it is still taken.
 
@@ -463,6 +471,10 @@ class Medication(InterventionDetail):
         related_name="+",
     )
     confirmed_at = models.DateTimeField(_("dose confirmed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     drug = models.CharField(_("drug"), max_length=32, choices=c.DRUGS)
     drug_name = models.CharField(
         _("drug name or brand"), max_length=80, blank=True, validators=[no_markup], help_text=_("Needed for 'Other'.")

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinics.history import HIDDEN, FieldChange, Version, authors_of, history, person, versions_of
 from clinics.models import Clinic, Membership
+from patients.choices import PatientStatus
 from patients.models import Patient
 
 from . import choices as c
@@ -69,9 +70,11 @@ def daily_mme_expression(prefix: str = "") -> models.Case:
 
 
 def interventions_with_details() -> models.QuerySet[Intervention]:
-    """Interventions with their typed detail row and, for medications, their MME/day (``daily_mme``)."""
+    """Interventions with their typed detail row and, for medications, their MME/day (``daily_mme``);
+    those marked entered in error are left out (they stay in the plan's history)."""
     return (
-        Intervention.objects.select_related(*DETAIL_ACCESSORS.values())
+        Intervention.objects.current()
+        .select_related(*DETAIL_ACCESSORS.values())
         .annotate(daily_mme=daily_mme_expression("medication__"))
         .order_by("start_date", "created_at", "id")
     )
@@ -143,7 +146,10 @@ def rows_of(
 
 
 def rows_by_modality(
-    plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool], duplicates: frozenset[str] | set[str] = frozenset()
+    plan: TreatmentPlan,
+    *,
+    can_edit: Callable[[Intervention], bool],
+    duplicates: frozenset[str] | set[str] = frozenset(),
 ) -> list[tuple[str, list[Row]]]:
     grouped: dict[str, list[Row]] = {}
     for row in rows_of(plan, can_edit=can_edit, duplicates=duplicates):
@@ -168,7 +174,12 @@ def current_medication_q(on: date, prefix: str = "") -> models.Q:
     def q(**kw: Any) -> models.Q:
         return models.Q(**{f"{p}{k}": v for k, v in kw.items()})
 
-    not_stopped = ~q(status=c.STOPPED) & (q(stop_date__isnull=True) | q(stop_date__gte=on))
+    not_stopped = (
+        ~q(status=c.STOPPED)
+        & (q(stop_date__isnull=True) | q(stop_date__gte=on))
+        & q(entered_in_error_at__isnull=True)
+        & (q(intervention__isnull=True) | q(intervention__entered_in_error_at__isnull=True))
+    )
     outside = q(intervention__isnull=True, start_date__lte=on)
     of_plan = (
         q(intervention__start_date__lte=on)
@@ -180,8 +191,14 @@ def current_medication_q(on: date, prefix: str = "") -> models.Q:
 
 
 def medications_list() -> models.QuerySet[Medication]:
-    """Medications with what their current state and labels need (no query per row)."""
-    return Medication.objects.select_related("intervention__plan", "confirmed_by").order_by("drug", "start_date", "id")
+    """Medications not marked entered in error (nor their intervention), with what their current
+    state and labels need (no query per row)."""
+    return (
+        Medication.objects.current()
+        .select_related("intervention__plan", "confirmed_by")
+        .filter(models.Q(intervention__isnull=True) | models.Q(intervention__entered_in_error_at__isnull=True))
+        .order_by("drug", "start_date", "id")
+    )
 
 
 def current_medications(patient: Patient, *, on: date | None = None) -> list[Medication]:
@@ -248,7 +265,10 @@ def plans_due_for_review(membership: Membership, *, within_days: int = 14) -> mo
     horizon = timezone.localdate() + timedelta(days=within_days)
     return (
         TreatmentPlan.objects.filter(
-            patient__clinic=membership.clinic, status=PlanStatus.ACTIVE, review_date__lte=horizon
+            patient__clinic=membership.clinic,
+            patient__status=PatientStatus.ACTIVE,
+            status=PlanStatus.ACTIVE,
+            review_date__lte=horizon,
         )
         .filter(models.Q(author=membership.user) | models.Q(patient__primary_physician=membership.user))
         .select_related("patient")
@@ -352,6 +372,7 @@ def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
         interventions_with_details()
         .filter(
             plan__patient__clinic=clinic,
+            plan__patient__status=PatientStatus.ACTIVE,
             plan__status=PlanStatus.ACTIVE,
             status=InterventionStatus.PLANNED,
             modality__in=bookable,
@@ -415,7 +436,9 @@ def trial_results(clinic: Clinic) -> dict[str, dict[str, int]]:
     """Per device: how many trials met the rule, did not, and how many went on to an implant
     decision, counted by the database (one query)."""
     rows = (
-        NeuromodulationTrial.objects.filter(intervention__plan__patient__clinic=clinic)
+        NeuromodulationTrial.objects.filter(
+            intervention__plan__patient__clinic=clinic, intervention__entered_in_error_at__isnull=True
+        )
         .annotate(meets=trial_meets_rule_expression())
         .values("device")
         .annotate(
@@ -431,7 +454,11 @@ def trial_results(clinic: Clinic) -> dict[str, dict[str, int]]:
 def procedure_relief(clinic: Clinic) -> dict[str, tuple[int, Decimal | None]]:
     """Per procedure type: the number done with a recorded relief and its mean percentage."""
     rows = (
-        ProcedureDetail.objects.filter(intervention__plan__patient__clinic=clinic, percent_relief__isnull=False)
+        ProcedureDetail.objects.filter(
+            intervention__plan__patient__clinic=clinic,
+            intervention__entered_in_error_at__isnull=True,
+            percent_relief__isnull=False,
+        )
         .values("procedure_type")
         .annotate(n=models.Count("id"), mean=models.Avg("percent_relief"))
         .order_by("procedure_type")

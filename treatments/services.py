@@ -41,6 +41,13 @@ from .models import (
 from .schemas import Details
 
 
+def _require_current(intervention: Intervention) -> None:
+    if intervention.is_entered_in_error:
+        raise ValidationError(
+            _("This intervention was marked entered in error and can no longer be changed."), code="entered_in_error"
+        )
+
+
 def _require_open(plan: TreatmentPlan) -> None:
     if plan.is_closed:
         raise ValidationError(_("This plan is closed and can no longer be changed."), code="plan_closed")
@@ -94,7 +101,7 @@ def plan_activate(*, plan: TreatmentPlan, by: Any) -> TreatmentPlan:
     missing = []
     if not locked.goals.exists():
         missing.append(_("at least one goal"))
-    if not locked.interventions.exists():
+    if not locked.interventions.filter(entered_in_error_at__isnull=True).exists():
         missing.append(_("at least one intervention"))
     if missing:
         raise ValidationError(
@@ -118,7 +125,7 @@ def medications_to_settle(plan: TreatmentPlan) -> list[Medication]:
     """The plan's medications a closing must settle: started and not ended (each stops or continues)."""
     return [
         m
-        for m in Medication.objects.filter(intervention__plan=plan).select_related("intervention__plan")
+        for m in selectors.medications_list().filter(intervention__plan=plan)
         if m.intervention is not None and m.intervention.is_started and not m.intervention.is_ended
     ]
 
@@ -270,6 +277,8 @@ def _save_detail(intervention: Intervention, detail: InterventionDetail, *, by: 
         raise ValidationError(errors)
     if isinstance(detail, Medication):
         detail.patient = intervention.plan.patient
+        if detail.pk is None:
+            detail.created_by = by
         detail.prescriber = c.CLINIC
         detail.full_clean()
         _confirm(detail, by=by, confirm_dose=confirm_dose)
@@ -354,7 +363,13 @@ def intervention_add(
     _require_open(plan)
     _check_kind(modality, detail)
     intervention = Intervention(
-        plan=plan, modality=modality, status=status, start_date=start_date, end_date=end_date, notes=notes
+        plan=plan,
+        modality=modality,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        notes=notes,
+        created_by=by,
     )
     if isinstance(detail, Details):
         intervention.details = detail.to_json()
@@ -379,6 +394,7 @@ def intervention_update(
     """Change an intervention's status, dates, notes and details (e.g. record a procedure's
     result). Its plan, patient and kind stay as they are. Without ``detail`` the details are kept."""
     _require_open(intervention.plan)
+    _require_current(intervention)
     if detail is not None:
         _check_kind(intervention.modality, detail)
     intervention.status, intervention.start_date, intervention.end_date = status, start_date, end_date
@@ -409,6 +425,10 @@ def outside_medication_save(
     (its own start and stop dates; the prescriber's name optional)."""
     if medication.pk is not None and (medication.intervention_id is not None or medication.patient_id != patient.pk):
         raise ValidationError(_("Only a medication from outside the clinic is edited here."), code="not_outside")
+    if medication.is_entered_in_error:
+        raise ValidationError(_("This medication was marked entered in error and can no longer be changed."))
+    if medication.pk is None:
+        medication.created_by = by
     medication.patient = patient
     medication.prescriber = c.OUTSIDE
     medication.intervention = None
@@ -432,3 +452,27 @@ def medication_stop(*, medication: Medication, by: Any, stop_date: date) -> Medi
     medication.status = c.STOPPED
     medication.stop_date = stop_date
     return save_record(medication, by=by)
+
+
+# --- When a patient dies ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_for_deceased(*, patient: Patient, by: Any, on: date) -> list[TreatmentPlan]:
+    """A patient who died: their draft and active plans are discontinued (reason: deceased) and
+    every current medication stops on ``on``. Nothing is deleted.
+
+    Discontinued rather than completed: the plan did not run its course, and "completed" would
+    count it among plans that did in reports.
+    """
+    closed = []
+    reason = _("Patient deceased (%(day)s).") % {"day": on.isoformat()}
+    for plan in TreatmentPlan.objects.filter(patient=patient, status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE]):
+        end = max(on, plan.start_date)
+        settle = {m.pk: False for m in medications_to_settle(plan)}
+        closed.append(plan_discontinue(plan=plan, by=by, reason=reason, end_date=end, continuing=settle))
+    for m in selectors.current_medications(patient, on=on):
+        if m.intervention is None or m.continues:
+            start = m.start_date if m.intervention is None else m.intervention.start_date
+            medication_stop(medication=m, by=by, stop_date=max(on, start) if start else on)
+    return closed

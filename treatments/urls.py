@@ -21,4 +21,14 @@ urlpatterns = [
     path("patient/<uuid:patient_id>/medications/new/", views.outside_medication_add, name="medication_add"),
     path("medications/<uuid:medication_id>/", views.outside_medication_edit, name="medication_edit"),
     path("medications/<uuid:medication_id>/stop/", views.medication_stop, name="medication_stop"),
+    path(
+        "interventions/<uuid:intervention_id>/entered-in-error/",
+        views.intervention_entered_in_error,
+        name="intervention_entered_in_error",
+    ),
+    path(
+        "medications/<uuid:medication_id>/entered-in-error/",
+        views.medication_entered_in_error,
+        name="medication_entered_in_error",
+    ),
 ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from clinics.access import active_membership, actor, get_for, get_patient_for, log_access
 from clinics.forms_util import submit
 from clinics.models import AccessLog
+from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
 
 from . import kinds, mme, selectors, services
@@ -29,6 +31,7 @@ from .forms import (
     StopMedicationForm,
     intervention_form,
 )
+from .kinds.medication import medication_summary
 from .models import (
     CareTeamMember,
     Goal,
@@ -64,6 +67,7 @@ def _form_page(
     saved: str,
     title: str,
     values: Callable[[], dict[str, Any]] | None = None,
+    mark_url: str = "",
     **kwargs: Any,
 ) -> HttpResponse:
     """A page of ``plan`` with ``form``: on a valid POST, ``write(by=..., **values(), **kwargs)``
@@ -76,7 +80,9 @@ def _form_page(
         messages.success(request, saved)
         return redirect("treatments:detail", plan.public_id)
     return render(
-        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": title}
+        request,
+        "treatments/form.html",
+        {"form": form, "patient": plan.patient, "plan": plan, "title": title, "mark_url": mark_url},
     )
 
 
@@ -340,10 +346,13 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
         raise PermissionDenied
     form = intervention_form(intervention.modality, request.POST or None, intervention=intervention)
     kind = intervention.get_modality_display()
+    mark_url = ""
+    if may_mark_entered_in_error(record=intervention, membership=active_membership(request)):
+        mark_url = reverse("treatments:intervention_entered_in_error", args=[intervention.public_id])
     return _form_page(
         request, plan, form, services.intervention_update, intervention=intervention,
         values=lambda: {**form.common(), "detail": form.detail(), **form.options()},
-        saved=_("%(kind)s saved.") % {"kind": kind}, title=_("Update: %(kind)s") % {"kind": kind},
+        saved=_("%(kind)s saved.") % {"kind": kind}, title=_("Update: %(kind)s") % {"kind": kind}, mark_url=mark_url,
     )  # fmt: skip
 
 
@@ -413,3 +422,54 @@ def medication_stop(request: HttpRequest, medication_id: Any) -> HttpResponse:
         "treatments/form.html",
         {"form": form, "patient": patient, "title": _("Stop: %(drug)s") % {"drug": medication.label}},
     )
+
+
+# --- entered in error ---------------------------------------------------------------------------
+
+
+def _mark_page(request: HttpRequest, record: Any, patient: Any, *, label: str, back: str) -> HttpResponse:
+    """Mark ``record`` entered in error (its author or a physician; 403 otherwise)."""
+    if not may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        raise PermissionDenied
+    form = EnteredInErrorForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, mark_entered_in_error, record=record, by=actor(request), reason=form.cleaned_data["reason"])
+    ):
+        messages.success(request, _("Marked entered in error: %(what)s.") % {"what": label})
+        return redirect(back)
+    return render(
+        request,
+        "treatments/entered_in_error.html",
+        {"form": form, "patient": patient, "record": label, "back": back, "title": _("Mark entered in error")},
+    )
+
+
+@login_required
+def intervention_entered_in_error(request: HttpRequest, intervention_id: Any) -> HttpResponse:
+    intervention = get_for(
+        request,
+        selectors.interventions_with_details().select_related("plan__patient"),
+        intervention_id,
+        need=Need.VIEW_CLINICAL,
+    )
+    plan = intervention.plan
+    label = f"{intervention.get_modality_display()}: {kinds.summary(intervention)}"
+    return _mark_page(
+        request, intervention, plan.patient, label=label, back=reverse("treatments:detail", args=[plan.public_id])
+    )
+
+
+@login_required
+def medication_entered_in_error(request: HttpRequest, medication_id: Any) -> HttpResponse:
+    medication = get_for(
+        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.VIEW_CLINICAL
+    )
+    if not medication.is_outside:
+        raise Http404  # a plan's medication is marked through its intervention
+    patient = medication.patient
+    return _mark_page(
+        request, medication, patient, label=medication_summary(medication),
+        back=reverse("patients:chart", args=[patient.public_id]),
+    )  # fmt: skip
