@@ -438,7 +438,7 @@ class Medication(InterventionDetail, EnteredInError):
 
     Current on a day (``prescription().is_current``; the same rule as SQL in
     ``selectors.current_medication_q``):
-    - not stopped on the list (status and stop date), and
+    - not past its stop date on the list (a stopped entry always has one), and
     - outside: started on or before the day;
     - of a plan: the intervention started on or before the day, not ended and not past its end
       date, and the plan active, or closed with this medication continuing.
@@ -529,6 +529,11 @@ class Medication(InterventionDetail, EnteredInError):
                 | Q(stop_date__gte=models.F("start_date")),
                 name="medication_stop_after_start",
                 violation_error_message=_("The stop date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=c.STOPPED) | Q(stop_date__isnull=False),
+                name="medication_stopped_has_date",
+                violation_error_message=_("Give the date the medication was stopped."),
             ),
             models.CheckConstraint(
                 condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
@@ -624,17 +629,17 @@ class Medication(InterventionDetail, EnteredInError):
     def prescription(self) -> mme.Prescription:
         """What the MME arithmetic needs to know of this prescription, current or not by the rule
         of the class docstring."""
-        stopped = self.status == c.STOPPED
+        # A stopped medication always has its stop date (a constraint): the date decides.
         i = self.intervention
         if i is None:
-            start, stop, ended = self.start_date, self.stop_date, stopped
+            start, stop, ended = self.start_date, self.stop_date, False
         else:
             plan = i.plan
             start = i.start_date
             stops = [d for d in (i.end_date, self.stop_date) if d is not None]
             stop = min(stops) if stops else None
             counted_plan = plan.is_active or (plan.is_closed and self.continues)
-            ended = stopped or i.is_ended or not counted_plan
+            ended = i.is_ended or not counted_plan
         return mme.Prescription(
             drug=self.drug,
             dose=self.dose,

@@ -175,8 +175,7 @@ def current_medication_q(on: date, prefix: str = "") -> models.Q:
         return models.Q(**{f"{p}{k}": v for k, v in kw.items()})
 
     not_stopped = (
-        ~q(status=c.STOPPED)
-        & (q(stop_date__isnull=True) | q(stop_date__gte=on))
+        (q(stop_date__isnull=True) | q(stop_date__gte=on))
         & q(entered_in_error_at__isnull=True)
         & (q(intervention__isnull=True) | q(intervention__entered_in_error_at__isnull=True))
     )
