@@ -15,6 +15,7 @@ from clinics.roles import Discipline
 from clinics.validators import no_markup
 
 from . import kinds
+from .kinds.base import plain_messages
 from .kinds.medication import CONFIRM_HELP, CONFIRM_LABEL
 from .models import Goal, Intervention, Medication, Modality, TreatmentPlan
 from .selectors import team_candidates
@@ -36,6 +37,7 @@ class PlanForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("title", Row(Column("start_date"), Column("review_date")), "summary")
+        plain_messages(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -54,6 +56,9 @@ class CloseForm(forms.Form):
 
     def __init__(self, *args: Any, medications: list[Medication], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        plain_messages(self)
+        if "reason" in self.fields:
+            self.fields["reason"].error_messages["required"] = _("Give the reason the plan was discontinued.")
         self.medications = medications
         for m in medications:
             self.fields[f"medication_{m.pk}"] = forms.ChoiceField(
@@ -94,6 +99,7 @@ class GoalForm(forms.ModelForm):
             "description",
             Row(Column("baseline_value"), Column("target_value"), Column("target_date")),
         )
+        plain_messages(self)
 
 
 class CareTeamForm(forms.Form):
@@ -143,6 +149,7 @@ class OutsideMedicationForm(forms.ModelForm):
             Row(Column("prescriber_name"), Column("start_date"), Column("stop_date")),
             "confirm_dose",
         )
+        plain_messages(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -156,3 +163,4 @@ class StopMedicationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("stop_date", submit=_("Stop the medication"))
+        plain_messages(self)
