@@ -384,8 +384,8 @@ def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpRes
         request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
     )
     patient = medication.patient
-    if not medication.is_outside:
-        raise Http404
+    if medication.intervention is not None:  # a plan's medication is edited on its plan
+        return redirect("treatments:intervention_edit", medication.intervention.public_id)
     form = OutsideMedicationForm(request.POST or None, instance=medication)
     if request.method == "POST" and form.is_valid():
         saved = submit(
@@ -466,8 +466,8 @@ def medication_entered_in_error(request: HttpRequest, medication_id: Any) -> Htt
     medication = get_for(
         request, selectors.medications_list().select_related("patient"), medication_id, need=Need.VIEW_CLINICAL
     )
-    if not medication.is_outside:
-        raise Http404  # a plan's medication is marked through its intervention
+    if medication.intervention is not None:  # a plan's medication is marked through its intervention
+        return redirect("treatments:intervention_entered_in_error", medication.intervention.public_id)
     patient = medication.patient
     return _mark_page(
         request, medication, patient, label=medication_summary(medication),

@@ -24,4 +24,5 @@ def test_the_demo_shows_an_outside_opioid_and_a_medication_continuing_after_its_
     assert sorted(p.drug for p, _m in total.counted) == ["codeine", "tramadol"]
     assert str(total.mme.normalize()) == "38"
     continuing = Medication.objects.get(patient=outside.patient, drug="tramadol")
-    assert continuing.continues and continuing.intervention.plan.status == PlanStatus.COMPLETED
+    assert continuing.continues and continuing.intervention is not None
+    assert continuing.intervention.plan.status == PlanStatus.COMPLETED

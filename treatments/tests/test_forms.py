@@ -101,13 +101,15 @@ numbery = st.one_of(
 @given(dose=numbery, unit=st.sampled_from(["mg", "mcg/hr", "kg", ""]), freq=st.sampled_from(["bid", "prn", "patch72", "x"]),
        maxd=numbery, drug=st.sampled_from(["morphine", "fentanyl_patch", "buprenorphine", "other", "?"]), name=texty)  # fmt: skip
 def test_medication_details_never_crash(plan_a, dose, unit, freq, maxd, drug, name):
-    data = {**MED, "dose": dose, "unit": unit, "frequency": freq, "max_per_day": maxd, "drug": drug, "drug_name": name}
+    data = {**MED, "dose": dose, "unit": unit, "frequency": freq, "max_per_day": maxd, "drug": drug, "drug_name": name,
+            "confirm_dose": "on"}  # fmt: skip
     form = intervention_form("medication", data)
     if form.is_valid():
-        # What the form accepts, the service and the database accept.
+        # What the form accepts (the dose confirmed), the service and the database accept.
         i = services.intervention_add(
-            plan=plan_a, by=plan_a.author, modality="medication", **form.common(), detail=form.detail()
-        )
+            plan=plan_a, by=plan_a.author, modality="medication", **form.common(), detail=form.detail(),
+            **form.options(),
+        )  # fmt: skip
         assert i.medication.dose > 0
 
 
