@@ -23,15 +23,15 @@ MED = {"status": "in_progress", "start_date": "2025-03-01", "end_date": "", "not
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"dose": "-10"}, "dose", "greater than or equal to"),
+        ({"dose": "-10"}, "dose", "Enter 0.001 or more."),
         ({"dose": "ten"}, "dose", "Enter a number"),
         ({"unit": "mcg"}, "unit", "Prescribe Oxycodone in mg"),
         ({"drug": "other"}, "drug_name", "Name the drug"),
         ({"frequency": "prn"}, "max_per_day", "most doses a day"),
-        ({"drug": "heroin"}, "drug", "Select a valid choice"),
+        ({"drug": "heroin"}, "drug", "Choose one of the options."),
         ({"notes": "<img src=x onerror=alert(1)>"}, "notes", "remove HTML"),
         ({"end_date": "2025-02-01"}, "end_date", "cannot be before the start"),
-        ({"start_date": "2025-02-30"}, "start_date", "Enter a valid date"),
+        ({"start_date": "2025-02-30"}, "start_date", "Enter a date as YYYY-MM-DD."),
         ({"status": "in_progress", "start_date": ""}, "start_date", "date the medication was started"),
     ],
 )
