@@ -94,6 +94,56 @@ def search_patients(
     return qs.order_by(*order_by)
 
 
+def _similar_names(given: str, family: str, other: Patient) -> bool:
+    """Folded names that are likely the same person: the same family name, the same given initial
+    and a close family name (a typo), or given and family names swapped."""
+    from difflib import SequenceMatcher
+
+    given, family = fold(given), fold(family)
+    other_given, other_family = fold(other.given_name), fold(other.family_name)
+    if not family or not other_family:
+        return False
+    if family == other_family:
+        return True
+    if (given, family) == (other_family, other_given):
+        return True
+    same_initial = bool(given) and bool(other_given) and given[0] == other_given[0]
+    return same_initial and SequenceMatcher(None, family, other_family).ratio() >= 0.8
+
+
+MAX_DUPLICATES_SHOWN = 10
+
+
+def possible_duplicates(
+    clinic: Clinic,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    email: str = "",
+    mobile_phone: str = "",
+) -> list[Patient]:
+    """Patients of ``clinic`` who may be the person being registered, in one query.
+
+    The same date of birth and a similar name (``_similar_names``), or the same mobile number or
+    email address.
+    """
+    match = models.Q(date_of_birth=date_of_birth) if date_of_birth else models.Q(pk__in=[])
+    if email:
+        match |= models.Q(email__iexact=email)
+    if mobile_phone:
+        match |= models.Q(mobile_phone=mobile_phone)
+    candidates = Patient.objects.filter(clinic=clinic).filter(match).order_by("search_name", "id")[:200]
+    found = []
+    for p in candidates:
+        same_contact = (email and p.email.lower() == email.lower()) or (
+            mobile_phone and str(p.mobile_phone) == mobile_phone
+        )
+        if same_contact or (p.date_of_birth == date_of_birth and _similar_names(given_name, family_name, p)):
+            found.append(p)
+    return found[:MAX_DUPLICATES_SHOWN]
+
+
 def physicians_of(clinic: Clinic) -> models.QuerySet:
     return (
         get_user_model()

@@ -96,7 +96,7 @@ def test_changes_to_a_patient_are_audited_with_who(login, frontdesk_a, patient_a
         "given_name": patient_a.given_name, "family_name": "Renamed", "mrn": patient_a.mrn,
         "date_of_birth": patient_a.date_of_birth.isoformat(), "sex": "female", "preferred_channel": "email",
         "preferred_language": "en", "status": "active", "status_date": "2026-01-05", "smoking_status": "never",
-        "work_status": "unknown", "email": patient_a.email,
+        "work_status": "unknown", "email": patient_a.email, "consent_email": "on",
     }  # fmt: skip
     response = client.post(f"/patients/{patient_a.public_id}/edit/", data)
     assert response.status_code == 302, response.content

@@ -130,6 +130,6 @@ def test_hostile_diagnosis_posts(login, physician_a, patient_a, data):
 def test_hostile_patient_edits(login, frontdesk_a, patient_a, data):
     url = reverse("patients:edit", args=[patient_a.public_id])
     base = {"given_name": "Ann", "family_name": "Lee", "mrn": "Z-1", "date_of_birth": "1970-01-01", "sex": "female",
-            "preferred_channel": "email", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
+            "preferred_channel": "none", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
             "smoking_status": "never", "work_status": "unknown"}  # fmt: skip
     check(_client(login, frontdesk_a), url, {**base, **data}, Patient)

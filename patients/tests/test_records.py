@@ -100,7 +100,7 @@ def test_it_rejects_a_day_without_month_and_a_day_that_does_not_exist(patient, p
     assert "Give the month too" in messages_of(exc)["date_month"][0]
     with pytest.raises(ValidationError) as exc:
         surgery(patient, physician_a, date_month=2, date_day=30)
-    assert messages_of(exc)["date_year"] == ["This is not a real date."]
+    assert messages_of(exc)["date_day"] == ["This is not a real date."]
 
 
 def test_it_rejects_a_fusion_at_one_level(patient, physician_a):

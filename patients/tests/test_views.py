@@ -298,7 +298,7 @@ def test_partial_date_fields_round_trip_through_the_edit_form(login, physician_a
 def test_the_patient_form_cannot_move_a_patient_to_another_clinic(login, frontdesk_a, patient_a, clinic_b):
     data = {
         "given_name": "Ann", "family_name": "Lee", "mrn": "Z-1", "date_of_birth": "1970-01-01", "sex": "female",
-        "preferred_channel": "email", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
+        "preferred_channel": "none", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
         "smoking_status": "unknown", "work_status": "unknown", "clinic": str(clinic_b.pk),
     }  # fmt: skip
     clinic_before = patient_a.clinic_id
