@@ -410,10 +410,14 @@ class DiagnosisForm(ClinicalForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, patient: Patient, offered: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.patient = patient
-        options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, t) for c, t in common_codes()))
+        # The codes the datalist offers: those found by words (``icd.search``), else the usual ones.
+        codes = offered if offered is not None else common_codes()
+        options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, t) for c, t in codes))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

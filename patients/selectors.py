@@ -62,8 +62,8 @@ def search_patients(
 ) -> models.QuerySet[Patient]:
     """Patients of ``clinic`` matching every given term, with their number of prior surgeries.
 
-    ``text`` matches every word of the name (case- and accent-insensitive, any order) or the
-    whole MRN.
+    ``text`` matches every word of the name (case- and accent-insensitive, any order, "Family,
+    Given" too) or part of the MRN.
     """
     # A correlated subquery, not a JOIN with GROUP BY: the database counts surgeries only for the
     # rows of the page (and the paginator's COUNT leaves it out), so a page costs the same at
@@ -79,12 +79,13 @@ def search_patients(
     qs = patients_of(clinic).annotate(
         surgery_count=Coalesce(models.Subquery(surgeries, output_field=models.IntegerField()), 0)
     )
-    words = fold(text).split()
+    # "Hughes, Margaret" as the list shows names: the comma is not part of a word.
+    words = fold(text).replace(",", " ").split()
     if words:
         by_name = models.Q()
         for word in words:
             by_name &= models.Q(search_name__contains=word)
-        qs = qs.filter(by_name | models.Q(mrn__iexact=text.strip()))
+        qs = qs.filter(by_name | models.Q(mrn__icontains=text.strip()))
     if date_of_birth:
         qs = qs.filter(date_of_birth=date_of_birth)
     if status:
