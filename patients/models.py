@@ -28,8 +28,10 @@ from .choices import (
     Complication,
     EvaluationKind,
     FailureCause,
+    FindingSide,
     FusionApproach,
     Hardware,
+    ImagingFinding,
     Language,
     PainGenerator,
     PatientStatus,
@@ -41,7 +43,7 @@ from .choices import (
     WorkStatus,
 )
 from .evaluations import registry
-from .spine import LEVEL_CHOICES, LEVELS
+from .spine import DISC_CHOICES, DISC_LEVELS, LEVEL_CHOICES, LEVELS
 from .text import fold
 
 
@@ -573,6 +575,53 @@ class EmgFinding(models.Model):
                 "chronicity": str(self.get_chronicity_display()).lower(),
             }
         )
+
+
+class SpinalFinding(models.Model):
+    """An imaging finding at one disc level (L4-L5), with its side where that matters."""
+
+    clinic_field = "evaluation__patient__clinic"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="spinal_findings")
+    finding = models.CharField(_("finding"), max_length=40, choices=ImagingFinding.choices)
+    level = models.CharField(_("disc level"), max_length=7, choices=DISC_CHOICES)
+    side = models.CharField(_("side"), max_length=10, choices=FindingSide.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(finding__in=ImagingFinding.values), name="spinal_finding_valid"),
+            models.CheckConstraint(condition=models.Q(level__in=DISC_LEVELS), name="spinal_finding_level_valid"),
+            models.CheckConstraint(
+                condition=models.Q(side="") | models.Q(side__in=FindingSide.values), name="spinal_finding_side_valid"
+            ),
+        ]
+        verbose_name = _("finding by disc level")
+        verbose_name_plural = _("findings by disc level")
+
+    def __str__(self) -> str:
+        where = f"{self.level}, {str(self.get_side_display()).lower()}" if self.side else self.level
+        return f"{self.get_finding_display()} {where}"
+
+    def clean(self) -> None:
+        from .choices import IMAGING_FINDINGS, SIDED_FINDINGS
+
+        errors: dict[str, list] = {}
+        try:
+            kind = self.evaluation.kind
+        except Evaluation.DoesNotExist:  # a new row of a form, not yet joined to its evaluation
+            kind = ""
+        allowed = IMAGING_FINDINGS.get(kind, ())
+        if kind and self.finding and self.finding not in allowed:
+            errors["finding"] = [_("This kind of study does not show this finding.")]
+        if self.finding in SIDED_FINDINGS and not self.side:
+            errors["side"] = [
+                _("Give the side of the %(finding)s.") % {"finding": str(self.get_finding_display()).lower()}
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class BloodValue(models.Model):
