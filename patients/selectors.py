@@ -62,8 +62,8 @@ def search_patients(
 ) -> models.QuerySet[Patient]:
     """Patients of ``clinic`` matching every given term, with their number of prior surgeries.
 
-    ``text`` matches every word of the name (case- and accent-insensitive, any order) or the
-    whole MRN.
+    ``text`` matches every word of the name (case- and accent-insensitive, any order, "Family,
+    Given" too) or part of the MRN.
     """
     # A correlated subquery, not a JOIN with GROUP BY: the database counts surgeries only for the
     # rows of the page (and the paginator's COUNT leaves it out), so a page costs the same at
@@ -79,12 +79,13 @@ def search_patients(
     qs = patients_of(clinic).annotate(
         surgery_count=Coalesce(models.Subquery(surgeries, output_field=models.IntegerField()), 0)
     )
-    words = fold(text).split()
+    # "Hughes, Margaret" as the list shows names: the comma is not part of a word.
+    words = fold(text).replace(",", " ").split()
     if words:
         by_name = models.Q()
         for word in words:
             by_name &= models.Q(search_name__contains=word)
-        qs = qs.filter(by_name | models.Q(mrn__iexact=text.strip()))
+        qs = qs.filter(by_name | models.Q(mrn__icontains=text.strip()))
     if date_of_birth:
         qs = qs.filter(date_of_birth=date_of_birth)
     if status:
@@ -92,6 +93,56 @@ def search_patients(
     if physician is not None:
         qs = qs.filter(primary_physician=physician)
     return qs.order_by(*order_by)
+
+
+def _similar_names(given: str, family: str, other: Patient) -> bool:
+    """Folded names that are likely the same person: the same family name, the same given initial
+    and a close family name (a typo), or given and family names swapped."""
+    from difflib import SequenceMatcher
+
+    given, family = fold(given), fold(family)
+    other_given, other_family = fold(other.given_name), fold(other.family_name)
+    if not family or not other_family:
+        return False
+    if family == other_family:
+        return True
+    if (given, family) == (other_family, other_given):
+        return True
+    same_initial = bool(given) and bool(other_given) and given[0] == other_given[0]
+    return same_initial and SequenceMatcher(None, family, other_family).ratio() >= 0.8
+
+
+MAX_DUPLICATES_SHOWN = 10
+
+
+def possible_duplicates(
+    clinic: Clinic,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    email: str = "",
+    mobile_phone: str = "",
+) -> list[Patient]:
+    """Patients of ``clinic`` who may be the person being registered, in one query.
+
+    The same date of birth and a similar name (``_similar_names``), or the same mobile number or
+    email address.
+    """
+    match = models.Q(date_of_birth=date_of_birth) if date_of_birth else models.Q(pk__in=[])
+    if email:
+        match |= models.Q(email__iexact=email)
+    if mobile_phone:
+        match |= models.Q(mobile_phone=mobile_phone)
+    candidates = Patient.objects.filter(clinic=clinic).filter(match).order_by("search_name", "id")[:200]
+    found = []
+    for p in candidates:
+        same_contact = (email and p.email.lower() == email.lower()) or (
+            mobile_phone and str(p.mobile_phone) == mobile_phone
+        )
+        if same_contact or (p.date_of_birth == date_of_birth and _similar_names(given_name, family_name, p)):
+            found.append(p)
+    return found[:MAX_DUPLICATES_SHOWN]
 
 
 def physicians_of(clinic: Clinic) -> models.QuerySet:

@@ -27,7 +27,7 @@ from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkS
 from .evaluations import registry
 from .evaluations.registry import FindingsSchema
 from .lifecycle import StatusChange, notify_status_change
-from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
+from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PatientNumbering, PriorSurgery
 from .uploads import inspect_upload, safe_name
 
 
@@ -56,12 +56,12 @@ def patient_register(
     by: Any,
     given_name: str,
     family_name: str,
-    mrn: str,
     date_of_birth: date,
+    mrn: str = "",
     sex: str = Sex.UNKNOWN,
     email: str = "",
     mobile_phone: str = "",
-    preferred_channel: str = Channel.EMAIL,
+    preferred_channel: str = Channel.NONE,
     consent_email: bool = False,
     consent_sms: bool = False,
     preferred_language: str = Language.ENGLISH,
@@ -78,12 +78,15 @@ def patient_register(
     history_of_depression: bool = False,
     history_of_anxiety: bool = False,
 ) -> Patient:
-    """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards."""
+    """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards.
+
+    An empty ``mrn`` gets the clinic's next number (``next_mrn``).
+    """
     patient = Patient(
         clinic=clinic,
         given_name=given_name,
         family_name=family_name,
-        mrn=mrn,
+        mrn=(mrn or "").strip() or next_mrn(clinic=clinic),
         date_of_birth=date_of_birth,
         sex=sex,
         email=email,
@@ -106,6 +109,25 @@ def patient_register(
         history_of_anxiety=history_of_anxiety,
     )
     return save_record(patient, by=by)
+
+
+@transaction.atomic
+def next_mrn(*, clinic: Clinic) -> str:
+    """The clinic's next medical record number, unique in the clinic, under a row lock.
+
+    The clinic's numbering row is locked (SELECT ... FOR UPDATE) until the registering
+    transaction ends, so two desks registering at once get two numbers. A number somebody typed
+    in by hand is skipped.
+    """
+    PatientNumbering.objects.get_or_create(clinic=clinic)
+    numbering = PatientNumbering.objects.select_for_update().get(clinic=clinic)
+    taken = Patient.objects.filter(clinic=clinic)
+    number = numbering.last_number + 1
+    while taken.filter(mrn=numbering.format(number)).exists():
+        number += 1
+    numbering.last_number = number
+    numbering.save(update_fields=["last_number"])
+    return numbering.format(number)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_create, name="create"),
+    path("icd/", views.icd_search, name="icd_search"),
     path("<uuid:public_id>/", views.patient_chart, name="chart"),
     path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
     path("<uuid:patient_id>/surgeries/new/", views.surgery_create, name="surgery_create"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,7 +20,7 @@ from clinics.models import AccessLog
 from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
 
-from . import chart, selectors, services
+from . import chart, icd, selectors, services
 from .choices import EvaluationKind
 from .forms import (
     DEMOGRAPHIC_FIELDS,
@@ -237,10 +237,27 @@ def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
     )
 
 
+def _icd_matches(request: HttpRequest) -> tuple[str, list[tuple[str, str]] | None]:
+    """Words typed in the code finder (``?find=``: words of a classification, not patient data)."""
+    words = request.GET.get("find", "")[:100].strip()
+    return words, (icd.search(words) if words else None)
+
+
+@login_required
+@require_GET
+def icd_search(request: HttpRequest) -> JsonResponse:
+    """Billable ICD-10-CM codes found by words or by the start of a code, for the diagnosis form."""
+    require(request, Need.EDIT_CLINICAL)
+    words = request.GET.get("q", "")[:100]
+    results = [{"code": code, "description": text} for code, text in icd.search(words)]
+    return JsonResponse({"results": results})
+
+
 @login_required
 def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
-    form = DiagnosisForm(request.POST or None, patient=patient)
+    words, offered = _icd_matches(request)
+    form = DiagnosisForm(request.POST or None, patient=patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_add, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis added."),
@@ -248,13 +265,14 @@ def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(patient, "section-diagnoses"))
-    return _render_form(request, form, patient, _("Add a diagnosis"))
+    return _render_form(request, form, patient, _("Add a diagnosis"), icd_find=words, icd_offered=offered)
 
 
 @login_required
 def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
     diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.EDIT_CLINICAL)
-    form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient)
+    words, offered = _icd_matches(request)
+    form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_update, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis saved."),
@@ -262,7 +280,9 @@ def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(diagnosis.patient, f"diagnosis-{diagnosis.public_id}"))
-    return _render_form(request, form, diagnosis.patient, _("Edit diagnosis"), record=diagnosis)
+    return _render_form(
+        request, form, diagnosis.patient, _("Edit diagnosis"), record=diagnosis, icd_find=words, icd_offered=offered
+    )
 
 
 # Which records can be marked entered in error from a page: the selector that fetches one, and

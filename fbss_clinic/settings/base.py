@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "django_celery_beat",
+    "phonenumber_field",
     # Ours, lowest first: imports flow clinics <- patients <- (treatments, scheduling, outcomes).
     "clinics",
     "patients",
@@ -217,3 +218,9 @@ LOGGING = {
 # Lockout is by username, not by address: a clinic's front desks often share one outgoing address,
 # and five typos at one desk must not lock out the whole clinic.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Phone numbers are stored in E.164 (django-phonenumber-field); numbers typed without a country
+# code are read in this region (ISO 3166 code).
+PHONENUMBER_DEFAULT_REGION = os.environ.get("FBSS_PHONE_REGION", "US")
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "E164"
