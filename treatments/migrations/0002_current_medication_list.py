@@ -20,7 +20,16 @@ def fill_patient(apps, schema_editor):
 
 
 def empty_patient(apps, schema_editor):
-    """Reverse: the column goes away with the field; nothing to undo beyond that."""
+    """Reverse: the patient column goes away with the field. Medications without a plan (from
+    outside the clinic) cannot exist in the older schema: rather than delete clinical records,
+    the reverse refuses while there are any."""
+    Medication = apps.get_model("treatments", "Medication")
+    outside = Medication.objects.filter(intervention__isnull=True).count()
+    if outside:
+        raise RuntimeError(
+            f"{outside} medications from outside the clinic exist; the schema before 0002 cannot hold them. "
+            "Export and remove them before migrating back."
+        )
 
 
 class Migration(migrations.Migration):
