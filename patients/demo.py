@@ -11,7 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from clinics.demo import DemoContext
 
 from . import services
-from .models import BloodValue, Diagnosis, EmgFinding, Evaluation, Patient, PriorSurgery, SpinalFinding
+from .models import (
+    BloodValue,
+    Diagnosis,
+    EmgFinding,
+    Evaluation,
+    Patient,
+    PatientNumbering,
+    PriorSurgery,
+    SpinalFinding,
+)
 
 # clinic key, MRN, given, family, dob, sex, physician username, risk factors
 PATIENTS = [
@@ -177,10 +186,23 @@ def tiny_pdf(text: str) -> bytes:
     return bytes(out)
 
 
+# Mobile numbers in E.164 per clinic's area code (555-01xx: numbers set aside for fiction).
+AREA_CODES = {"north": "312", "south": "213"}
+# Each clinic's own MRN format: the numbers registered without an MRN continue the demo's.
+NUMBERING = {"north": ("N-", 4), "south": ("S-", 4)}
+
+
 def seed(ctx: DemoContext) -> None:
     by_clinic: dict[str, list[Patient]] = {}
-    for clinic_key, mrn, given, family, dob, sex, physician, risks in PATIENTS:
+    for n, (clinic_key, mrn, given, family, dob, sex, physician, risks) in enumerate(PATIENTS):
         clinic = ctx.clinics[clinic_key]
+        # Every other patient prefers SMS (a mobile number and consent); the rest prefer email.
+        texts = n % 2 == 0
+        contact = {
+            "mobile_phone": f"+1{AREA_CODES[clinic_key]}55501{n:02d}",
+            "consent_sms": texts,
+            "preferred_channel": "sms" if texts else "email",
+        }
         patient, _ = Patient.objects.update_or_create(
             clinic=clinic,
             mrn=mrn,
@@ -191,6 +213,7 @@ def seed(ctx: DemoContext) -> None:
                 "sex": sex,
                 "email": f"{mrn.lower()}@patients.example.org",
                 "consent_email": True,
+                **contact,
                 "primary_physician": ctx.users[physician],
                 "referral_source": "spine_surgeon",
                 **risks,
@@ -199,6 +222,12 @@ def seed(ctx: DemoContext) -> None:
         by_clinic.setdefault(clinic_key, []).append(patient)
         _seed_history(patient, HISTORIES.get(mrn, {}))
     ctx.extra["patients"] = by_clinic
+    for clinic_key, (prefix, digits) in NUMBERING.items():
+        taken = [int(p.mrn.removeprefix(prefix)) for p in by_clinic.get(clinic_key, []) if p.mrn.startswith(prefix)]
+        PatientNumbering.objects.update_or_create(
+            clinic=ctx.clinics[clinic_key],
+            defaults={"prefix": prefix, "digits": digits, "last_number": max(taken, default=0)},
+        )
 
 
 # --- FBSS histories: what each demo patient went through before coming to the clinic -----------

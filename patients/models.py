@@ -237,22 +237,26 @@ def can_receive_sms(number: Any) -> bool:
 class PatientNumbering(models.Model):
     """A clinic's sequence of medical record numbers (one row per clinic, locked while assigning).
 
-    Assigned MRNs are the prefix and six digits ("000123"); a clinic with its own numbering types
-    its MRNs in instead, and a number already taken by hand is skipped.
+    Assigned MRNs are the prefix and the number zero-padded to ``digits`` ("000123" by default);
+    a clinic with its own numbering types its MRNs in instead, and a number already taken by hand
+    is skipped.
     """
 
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, primary_key=True, related_name="+")
     prefix = models.CharField(_("MRN prefix"), max_length=8, blank=True, validators=[no_markup])
+    digits = models.PositiveSmallIntegerField(
+        _("digits"), default=6, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("MRN numbering")
 
     def __str__(self) -> str:
-        return f"{self.prefix}{self.last_number:06d}"
+        return self.format(self.last_number)
 
     def format(self, number: int) -> str:
-        return f"{self.prefix}{number:06d}"
+        return f"{self.prefix}{number:0{self.digits}d}"
 
 
 TEXT_MAX = 4000  # free-text notes and impressions: a long report paragraph, not a whole report
