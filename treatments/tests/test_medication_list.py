@@ -212,3 +212,19 @@ def test_outside_medication_pages_reject_the_outsider(login, outsider, patient_a
         f"/plans/medications/{m.public_id}/entered-in-error/",
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_marking_an_intervention_entered_in_error_from_its_page(login, physician_a, nurse_a, active_plan, patient_a):
+    i = medication(active_plan, "oxycodone", "10")
+    url = f"/plans/interventions/{i.public_id}/entered-in-error/"
+
+    assert login(nurse_a).post(url, {"reason": "No"}).status_code == 403  # neither author nor physician
+    client = login(physician_a)
+    assert 'data-testid="mark-entered-in-error"' in client.get(f"/plans/interventions/{i.public_id}/").content.decode()
+    assert client.post(url, {"reason": "Wrong patient"}).status_code == 302
+
+    page = client.get(f"/plans/{active_plan.public_id}/").content.decode()
+    assert 'data-testid="intervention"' not in page
+    assert client.get(f"/plans/interventions/{i.public_id}/").status_code == 404  # no longer edited
+    i.refresh_from_db()
+    assert i.entered_in_error_reason == "Wrong patient" and i.entered_in_error_by == physician_a
