@@ -296,7 +296,21 @@ ERROR_KINDS_BY_MODEL = {"PriorSurgery": "surgery", "Evaluation": "evaluation", "
 
 
 @login_required
-def record_entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+def surgery_entered_in_error(request: HttpRequest, surgery_id: str) -> HttpResponse:
+    return _entered_in_error(request, "surgery", surgery_id)
+
+
+@login_required
+def evaluation_entered_in_error(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    return _entered_in_error(request, "evaluation", evaluation_id)
+
+
+@login_required
+def diagnosis_entered_in_error(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
+    return _entered_in_error(request, "diagnosis", diagnosis_id)
+
+
+def _entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     """Mark a record entered in error, with a reason: its author or a physician only (else 403)."""
     fetch, anchor = ERROR_KINDS[kind]
     record: Any = get_for(request, fetch(), public_id, need=Need.EDIT_CLINICAL)
