@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import logging
 import re
 import socket
 import threading
@@ -19,6 +20,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 KEY_RE = re.compile(r"key=(\S+)")
+
+# aiosmtpd logs every SMTP command at INFO: thousands of lines in the bulk tests.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
