@@ -143,7 +143,7 @@ def test_tokens_in_logged_paths_are_scrubbed() -> None:
         assert "[token]" in r.getMessage()
 
 
-def test_the_console_handler_scrubs_link_tokens(client: Any, caplog: Any) -> None:
+def test_the_console_handler_scrubs_link_tokens() -> None:
     """The configured handler, not just the filter class: a 404 on a link path logs no token."""
     raw = _issue()
     console = next(h for h in logging.getLogger().handlers if any(isinstance(f, ScrubLinkTokenFilter) for f in h.filters))
