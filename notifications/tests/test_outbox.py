@@ -350,3 +350,55 @@ def test_the_selector_lists_many_owners_in_one_query(django_assert_max_num_queri
     with django_assert_max_num_queries(1):
         rows = list(selectors.messages_for_owners(owner_refs=refs))
     assert len(rows) == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_enqueues_of_one_key_make_one_row() -> None:
+    threads_n = 6
+    barrier = threading.Barrier(threads_n)
+    pks: list[int] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            barrier.wait(timeout=30)
+            with transaction.atomic():
+                pk = queue_email("race:1").pk
+            with lock:
+                pks.append(pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(pks) == threads_n
+    assert len(set(pks)) == 1
+    assert Message.objects.count() == 1
+
+
+def test_dispatch_costs_one_update_per_message_and_a_few_per_batch(
+    settings: Any, mailoutbox: list[Any], django_assert_max_num_queries: Any
+) -> None:
+    settings.FBSS_OUTBOX_BATCH_SIZE = 50
+    for i in range(120):
+        queue_email(f"bulk:{i}")
+    # 3 batches (claim: select + update; fetch) + an empty claim, transactions' savepoints, and
+    # one conditional UPDATE per message.
+    with django_assert_max_num_queries(120 + 4 * 6):
+        assert dispatch.dispatch_due() == 120
+    assert Message.objects.filter(status=Status.SENT).count() == 120
+    assert len(mailoutbox) == 120
+
+
+def test_beat_runs_the_dispatcher_every_minute() -> None:
+    from django.conf import settings as django_settings
+
+    from fbss_clinic.celery import app
+    from notifications.tasks import dispatch_due
+
+    entries = [e for e in django_settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == dispatch_due.name]
+    assert entries == [{"task": "notifications.dispatch_due", "schedule": 60.0}]
+    assert "notifications.dispatch_due" in app.tasks
