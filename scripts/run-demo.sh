@@ -157,6 +157,7 @@ $(sed 's/^/    /' "$LOG_DIR/seed.log")
   Database:  $db_desc
   Celery:    worker + beat, $broker_desc
   E-mail:    written to files in var/mail/
+  SMS:       written to files in var/sms/
   Logs:      var/log/web.log, worker.log, beat.log (followed below)
   Stop:      Ctrl-C
 

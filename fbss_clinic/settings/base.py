@@ -197,20 +197,44 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "clinics.heartbeat", "schedule": 60.0},
+    # The outbox: every minute, send what is due (notifications/dispatch.py).
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
 }
+
+# The outbox (notifications/). Attempts before a message fails; rows per claim; how long a worker
+# holds a claimed row before another may send it (longer than CELERY_TASK_TIME_LIMIT); first retry.
+FBSS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("FBSS_OUTBOX_MAX_ATTEMPTS", 5))
+FBSS_OUTBOX_BATCH_SIZE = int(os.environ.get("FBSS_OUTBOX_BATCH_SIZE", 50))
+FBSS_OUTBOX_LEASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_LEASE_SECONDS", 300))
+FBSS_OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_RETRY_BASE_SECONDS", 60))
+FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS = float(os.environ.get("FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS", 50))
+
+# SMS: a backend class like Django's email backends (notifications/sms.py). The file backend
+# writes to FBSS_SMS_FILE_PATH; the HTTP one posts JSON to a provider.
+FBSS_SMS_BACKEND = os.environ.get("FBSS_SMS_BACKEND", "notifications.sms.FileBackend")
+FBSS_SMS_FILE_PATH = os.environ.get("FBSS_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+FBSS_SMS_HTTP_URL = os.environ.get("FBSS_SMS_HTTP_URL", "")
+FBSS_SMS_HTTP_TOKEN = os.environ.get("FBSS_SMS_HTTP_TOKEN", "")
+FBSS_SMS_FROM = os.environ.get("FBSS_SMS_FROM", "")
+FBSS_SMS_DEFAULT_REGION = os.environ.get("FBSS_SMS_DEFAULT_REGION", "")
 
 # Logs carry ids, never patient data; see clinics/logging.py for the filter that enforces it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_phi": {"()": "clinics.logging.ScrubQueryStringFilter"}},
+    "filters": {
+        "no_phi": {"()": "clinics.logging.ScrubQueryStringFilter"},
+        "no_link_tokens": {"()": "notifications.logging.ScrubLinkTokenFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_phi"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_phi", "no_link_tokens"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("FBSS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines carry paths (patient-link tokens): through the filters too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
