@@ -178,7 +178,7 @@ class PercentScore(_ScoreBase):
     method: Literal["percent_of_answered"]
     items: list[Key] = Field(min_length=1)
     max_missing: int = Field(default=0, ge=0)
-    decimals: int = Field(default=1, ge=0, le=4)
+    decimals: int = Field(default=1, ge=0, le=1)  # stored scores carry at most one decimal
     rounding: Literal["half_up"] = "half_up"
 
 
@@ -273,7 +273,9 @@ class InstrumentDefinition(_Strict):
                 raise ValueError(f"{where}: no text in {STAFF_LANGUAGE} (staff-facing texts need it)")
         return self
 
-    def _check_score(self, score: SumScore | PercentScore | SingleScore, items: dict[str, ChoiceItem | ScaleItem]) -> None:
+    def _check_score(
+        self, score: SumScore | PercentScore | SingleScore, items: dict[str, ChoiceItem | ScaleItem]
+    ) -> None:
         names = [score.item] if isinstance(score, SingleScore) else score.items
         for name in names:
             if name not in items:
@@ -391,7 +393,9 @@ def load_definition_file(path: Path) -> InstrumentDefinition:
     definition = parse_definition(read_yaml(path), source=path.name)
     expected = f"{definition.key}-{definition.version}.yaml"
     if path.name != expected:
-        raise DefinitionError(f"{path.name}: a definition of {definition.key} version {definition.version} must be named {expected}")
+        raise DefinitionError(
+            f"{path.name}: a definition of {definition.key} version {definition.version} must be named {expected}"
+        )
     return definition
 
 

@@ -71,7 +71,9 @@ class LicensedOdiText(_Strict):
                     if not isinstance(statement, str) or not statement.strip():
                         raise ValueError(f"section {name} ({code}): statement {number} is missing or empty")
                     if PLACEHOLDER_MARK in statement.lower():
-                        raise ValueError(f"section {name} ({code}): statement {number} is a placeholder, not licensed text")
+                        raise ValueError(
+                            f"section {name} ({code}): statement {number} is a placeholder, not licensed text"
+                        )
             extra = sorted(set(section.statements) - set(self.languages))
             if extra:
                 raise ValueError(f"section {name}: statements in {', '.join(extra)}, which is not in languages")

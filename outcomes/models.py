@@ -6,10 +6,13 @@ so a response given under it can always be re-read and re-scored the way it was 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
 
 from .definitions import InstrumentDefinition
 
@@ -48,7 +51,9 @@ class InstrumentVersion(models.Model):
         verbose_name_plural = _("instrument versions")
         constraints = [
             models.UniqueConstraint(fields=["instrument", "version"], name="outcomes_version_unique"),
-            models.CheckConstraint(condition=models.Q(checksum__regex=r"^[0-9a-f]{64}$"), name="outcomes_version_checksum_hex"),
+            models.CheckConstraint(
+                condition=models.Q(checksum__regex=r"^[0-9a-f]{64}$"), name="outcomes_version_checksum_hex"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,3 +70,75 @@ class InstrumentVersion(models.Model):
     def title(self, language: str = "en") -> str:
         titles: dict[str, Any] = self.definition.get("title", {})
         return str(titles.get(language) or titles.get(self.definition.get("languages", ["en"])[0], self.version))
+
+
+class Response(models.Model):
+    """One patient's answers to one instrument version. Open (answers may still change) until submitted.
+
+    The version is the one the patient was shown: it is never swapped for a newer one, so the
+    response is re-read and re-scored exactly as it was given.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="outcome_responses")
+    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="responses")
+    language = models.CharField(_("language"), max_length=16, default="en")
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        verbose_name = _("outcome response")
+        verbose_name_plural = _("outcome responses")
+        indexes = [models.Index(fields=["patient", "submitted_at"], name="outcomes_resp_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"response {self.public_id}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Answer(models.Model):
+    """One item's answer: an option's value, or a scale's number, as text (checked against the definition)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    item_key = models.CharField(_("item"), max_length=40)
+    value = models.CharField(_("value"), max_length=40)
+
+    class Meta:
+        ordering = ["response", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item_key"], name="outcomes_answer_one_per_item"),
+            models.CheckConstraint(condition=~models.Q(value=""), name="outcomes_answer_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.item_key
+
+
+class ResponseScore(models.Model):
+    """A score of a submitted response (an instrument may have several: PHQ-9 and PHQ-2)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="scores")
+    key = models.CharField(_("score"), max_length=40)
+    scorable = models.BooleanField(_("scorable"))
+    total = models.DecimalField(_("total"), max_digits=5, decimal_places=1, null=True, blank=True)
+    band = models.CharField(_("band"), max_length=40, blank=True)
+    responder = models.BooleanField(_("responder"), null=True, blank=True)
+    reason = models.CharField(_("why not scorable"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["response", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "key"], name="outcomes_score_one_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(scorable=True, total__isnull=False)
+                | models.Q(scorable=False, total__isnull=True, band=""),
+                name="outcomes_score_total_iff_scorable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.total}"

@@ -118,7 +118,9 @@ def _missing_reason(missing: list[str], allowed: int) -> str:
     return f"{len(missing)} item(s) unanswered ({', '.join(missing)}); at most {allowed} may be missing"
 
 
-def _sum(spec: ScoreSpec, scores: Mapping[str, int | None], definition: InstrumentDefinition) -> tuple[Fraction | None, str]:
+def _sum(
+    spec: ScoreSpec, scores: Mapping[str, int | None], definition: InstrumentDefinition
+) -> tuple[Fraction | None, str]:
     if not isinstance(spec, SumScore):  # the registry pairs each method with its spec
         raise TypeError(spec.method)
     missing = [key for key in spec.items if scores[key] is None]
@@ -142,7 +144,9 @@ def _percent_of_answered(
     return Fraction(got * 100, possible), ""
 
 
-def _single(spec: ScoreSpec, scores: Mapping[str, int | None], definition: InstrumentDefinition) -> tuple[Fraction | None, str]:
+def _single(
+    spec: ScoreSpec, scores: Mapping[str, int | None], definition: InstrumentDefinition
+) -> tuple[Fraction | None, str]:
     if not isinstance(spec, SingleScore):
         raise TypeError(spec.method)
     value = scores[spec.item]
@@ -199,10 +203,14 @@ def item_scores_for(definition: InstrumentDefinition, answers: Answers) -> dict[
     return {item.key: item_score(item, answers.get(item.key)) for item in definition.items}
 
 
-def _one(spec: ScoreSpec, definition: InstrumentDefinition, item_scores: dict[str, int | None], alerts: tuple[Alert, ...]) -> ScoreResult:
+def _one(
+    spec: ScoreSpec, definition: InstrumentDefinition, item_scores: dict[str, int | None], alerts: tuple[Alert, ...]
+) -> ScoreResult:
     exact, reason = METHODS[spec.method](spec, item_scores, definition)
     if exact is None:
-        return ScoreResult(key=spec.key, total=None, band=None, scorable=False, reason=reason, item_scores=item_scores, alerts=alerts)
+        return ScoreResult(
+            key=spec.key, total=None, band=None, scorable=False, reason=reason, item_scores=item_scores, alerts=alerts
+        )
     total = round_half_up(exact, _decimals(spec))
     return ScoreResult(
         key=spec.key,
@@ -225,8 +233,13 @@ def score(definition: InstrumentDefinition, answers: Answers) -> ScoreResult:
     alerts = alerts_for(definition, item_scores)
     if not definition.scores:
         return ScoreResult(
-            key="", total=None, band=None, scorable=False, reason="this instrument is not scored",
-            item_scores=item_scores, alerts=alerts,
+            key="",
+            total=None,
+            band=None,
+            scorable=False,
+            reason="this instrument is not scored",
+            item_scores=item_scores,
+            alerts=alerts,
         )
     results = [_one(spec, definition, item_scores, alerts) for spec in definition.scores]
     primary = results[0]
@@ -254,7 +267,9 @@ def score_spec(definition: InstrumentDefinition, key: str | None = None) -> Scor
     raise KeyError(key)
 
 
-def change(definition: InstrumentDefinition, baseline: Decimal, current: Decimal, *, score_key: str | None = None) -> Change:
+def change(
+    definition: InstrumentDefinition, baseline: Decimal, current: Decimal, *, score_key: str | None = None
+) -> Change:
     """The change from ``baseline`` to ``current`` of a score (the first score unless ``score_key``).
 
     Both are stored scores (for the ODI, the one-decimal figures). A change is meaningful when it

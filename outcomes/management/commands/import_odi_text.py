@@ -29,5 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported. {error}") from None
         version = result.version
         self.stdout.write(
-            self.style.SUCCESS(f"Imported {version.instrument.key} version {version.version} ({', '.join(definition.languages)})")
+            self.style.SUCCESS(
+                f"Imported {version.instrument.key} version {version.version} ({', '.join(definition.languages)})"
+            )
         )
