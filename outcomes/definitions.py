@@ -39,7 +39,7 @@ class DefinitionError(ValueError):
     """A definition (or a licensed-text file) that cannot be used, with a message a person can act on."""
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -48,7 +48,7 @@ class _Strict(BaseModel):
 Text = dict[str, str]
 
 
-class Option(_Strict):
+class Option(StrictModel):
     """One answer of a choice item. ``value`` is what is stored; ``score`` what it counts (None: unscored)."""
 
     value: Annotated[str, Field(pattern=r"^[0-9A-Za-z_.-]{1,40}$")]
@@ -56,7 +56,7 @@ class Option(_Strict):
     text: Text
 
 
-class ChoiceItem(_Strict):
+class ChoiceItem(StrictModel):
     kind: Literal["choice"] = "choice"
     key: Key
     text: Text
@@ -72,7 +72,7 @@ class ChoiceItem(_Strict):
         return self
 
 
-class ScaleItem(_Strict):
+class ScaleItem(StrictModel):
     """An integer scale such as a 0-10 numeric rating: the answer is the number, its score the same number."""
 
     kind: Literal["scale"]
@@ -107,7 +107,7 @@ Item = Annotated[
 ]
 
 
-class Band(_Strict):
+class Band(StrictModel):
     """A band covers scores above the previous band's ``upto`` and up to its own (inclusive)."""
 
     key: Key
@@ -115,12 +115,12 @@ class Band(_Strict):
     label: Text
 
 
-class ScoreRange(_Strict):
+class ScoreRange(StrictModel):
     min: Decimal
     max: Decimal
 
 
-class MeaningfulChange(_Strict):
+class MeaningfulChange(StrictModel):
     """A change meets the threshold when it meets EITHER the points or the percent rule."""
 
     points: Decimal | None = Field(default=None, gt=0)
@@ -135,7 +135,7 @@ class MeaningfulChange(_Strict):
         return self
 
 
-class Responder(_Strict):
+class Responder(StrictModel):
     """A response is a responder when its score is at most / at least a value (exactly one given)."""
 
     at_most: Decimal | None = None
@@ -149,12 +149,12 @@ class Responder(_Strict):
         return self
 
 
-class ScoreLoinc(_Strict):
+class ScoreLoinc(StrictModel):
     panel: Loinc | None = None
     total: Loinc | None = None
 
 
-class _ScoreBase(_Strict):
+class _ScoreBase(StrictModel):
     key: Key
     title: Text
     range: ScoreRange
@@ -192,7 +192,7 @@ class SingleScore(_ScoreBase):
 ScoreSpec = Annotated[SumScore | PercentScore | SingleScore, Field(discriminator="method")]
 
 
-class AlertRule(_Strict):
+class AlertRule(StrictModel):
     """Raised when an item's score is above ``above`` (or at least ``at_least``), whatever else is answered."""
 
     key: Key
@@ -209,7 +209,7 @@ class AlertRule(_Strict):
         return self
 
 
-class InstrumentDefinition(_Strict):
+class InstrumentDefinition(StrictModel):
     format: Literal[1]
     key: Key
     version: Annotated[str, Field(pattern=VERSION_RE)]
@@ -287,6 +287,8 @@ class InstrumentDefinition(_Strict):
         if not isinstance(score, SingleScore) and score.max_missing >= len(names):
             raise ValueError(f"score {score.key!r}: max_missing must leave at least one item")
         if isinstance(score, PercentScore):
+            if any(item_min(items[name]) != 0 for name in names):
+                raise ValueError(f"score {score.key!r}: percent_of_answered needs items whose lowest score is 0")
             expected = (Decimal(0), Decimal(100))
         else:
             expected = (
@@ -361,7 +363,7 @@ def item_max(item: ChoiceItem | ScaleItem) -> int | None:
     return max(scores) if scores else None
 
 
-def _describe(error: ValidationError) -> str:
+def describe_errors(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
@@ -376,7 +378,7 @@ def parse_definition(data: Any, *, source: str) -> InstrumentDefinition:
     try:
         return InstrumentDefinition.model_validate(data)
     except ValidationError as error:
-        raise DefinitionError(f"{source} is not a valid instrument definition:\n{_describe(error)}") from None
+        raise DefinitionError(f"{source} is not a valid instrument definition:\n{describe_errors(error)}") from None
 
 
 def read_yaml(path: Path) -> Any:

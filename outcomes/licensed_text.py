@@ -21,9 +21,9 @@ from .definitions import (
     ChoiceItem,
     DefinitionError,
     InstrumentDefinition,
+    StrictModel,
     Text,
-    _describe,
-    _Strict,
+    describe_errors,
     load_definition_file,
     parse_definition,
     read_yaml,
@@ -33,14 +33,14 @@ STATEMENTS_PER_SECTION = 6
 PLACEHOLDER_MARK = "placeholder statement"
 
 
-class Section(_Strict):
+class Section(StrictModel):
     # The section's heading per language; may be left out for a language the structure already has.
     title: Text = Field(default_factory=dict)
     # Per language, the six statements in score order: the first scores 0, the last 5.
     statements: dict[str, list[str]]
 
 
-class LicensedOdiText(_Strict):
+class LicensedOdiText(StrictModel):
     format: Literal[1]
     instrument: Literal["odi"]
     structure: Annotated[str, Field(pattern=VERSION_RE)] = "1"
@@ -86,7 +86,7 @@ def parse_licensed_text(data: Any, *, source: str) -> LicensedOdiText:
     try:
         return LicensedOdiText.model_validate(data)
     except ValidationError as error:
-        raise DefinitionError(f"{source} is not a valid ODI text file:\n{_describe(error)}") from None
+        raise DefinitionError(f"{source} is not a valid ODI text file:\n{describe_errors(error)}") from None
 
 
 def _text(given: Text, fallback: Text, languages: list[str], where: str) -> Text:

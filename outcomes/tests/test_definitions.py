@@ -166,3 +166,22 @@ def test_the_checksum_ignores_comments_and_layout(tmp_path: Path) -> None:
     changed = raw("pgic-1.yaml")
     changed["items"][0]["options"][0]["text"]["en"] = "Hugely better"
     assert parse_definition(changed, source="x").checksum() != original.checksum()
+
+
+def test_an_unknown_item_kind_is_refused() -> None:
+    data = raw("nrs_back-1.yaml")
+    data["items"][0]["kind"] = "slider"
+    refused(data, "items.0", "kind must be choice or scale")
+
+
+def test_percent_method_needs_items_scored_from_zero() -> None:
+    data = raw("odi-1.yaml")
+    for option in data["items"][0]["options"]:
+        option["score"] += 1
+    refused(data, "percent_of_answered needs items whose lowest score is 0")
+
+
+def test_a_staff_text_without_english_is_refused() -> None:
+    data = raw("phq9-1.yaml")
+    data["alerts"][0]["message"] = {"es": "Contacte al paciente hoy."}
+    refused(data, "alert self_harm: no text in en")

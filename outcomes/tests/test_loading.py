@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import yaml
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from outcomes.definitions import SHIPPED_DIR, ChoiceItem, DefinitionError, shipped_definition_paths
 from outcomes.licensed_text import load_licensed_text
 from outcomes.models import Instrument, InstrumentVersion, VersionSource
 from outcomes.scoring import score
-from outcomes.services import instruments_load_shipped
+from outcomes.services import instrument_version_load, instruments_load_shipped
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,12 @@ def test_load_instruments_loads_every_shipped_definition() -> None:
     assert len(phq9.checksum) == 64
     assert phq9.parsed().item("item9").loinc == "44260-8"
     assert InstrumentVersion.objects.get(instrument__key="odi").placeholder
+
+
+def test_a_stored_definition_reads_back_to_the_same_checksum() -> None:
+    load()
+    for version in InstrumentVersion.objects.all():
+        assert version.parsed().checksum() == version.checksum
 
 
 def test_load_instruments_twice_changes_nothing() -> None:
@@ -234,3 +241,25 @@ def test_licensed_text_file_validation_does_not_touch_the_database(
     with django_assert_num_queries(0):
         definition = load_licensed_text(write(tmp_path, licensed_text()))
     assert definition.languages == ["en", "es"]
+
+
+def test_operators_see_versions_in_the_admin_but_cannot_change_them(
+    django_user_model: Any, django_assert_max_num_queries: Any
+) -> None:
+    load()
+    # Many rows, so a query per row would show in the count.
+    gad7 = InstrumentVersion.objects.get(instrument__key="gad7").parsed()
+    for number in range(2, 32):
+        instrument_version_load(
+            definition=gad7.model_copy(update={"version": str(number)}), source=VersionSource.SHIPPED
+        )
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "root-password-123")
+    client = Client()
+    client.force_login(root)
+    with django_assert_max_num_queries(12):
+        page = client.get("/django-admin/outcomes/instrumentversion/")
+    assert page.status_code == 200
+    assert b"phq9" in page.content
+    version = InstrumentVersion.objects.get(instrument__key="gad7", version="1")
+    assert client.get(f"/django-admin/outcomes/instrumentversion/{version.pk}/delete/").status_code == 403
+    assert client.get("/django-admin/outcomes/instrumentversion/add/").status_code == 403
