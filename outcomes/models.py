@@ -7,7 +7,6 @@ so a response given under it can always be re-read and re-scored the way it was 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -66,10 +65,6 @@ class InstrumentVersion(models.Model):
             cached = InstrumentDefinition.model_validate(self.definition)
             self._parsed = cached
         return cached
-
-    def title(self, language: str = "en") -> str:
-        titles: dict[str, Any] = self.definition.get("title", {})
-        return str(titles.get(language) or titles.get(self.definition.get("languages", ["en"])[0], self.version))
 
 
 class Response(models.Model):
