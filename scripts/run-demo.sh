@@ -121,6 +121,7 @@ fi
 
 log "Migrating the database ($db_desc)"
 run_logged migrate "$PY" manage.py migrate --noinput
+run_logged instruments "$PY" manage.py load_instruments
 log "Loading demo data"
 run_logged seed "$PY" manage.py seed_demo
 
