@@ -28,6 +28,8 @@ class AuditEntry:
     action: str
     model_label: str
     object_label: str
+    # Why, when the change said so (staff administration does: "Deactivated", "Unlocked the account").
+    reason: str = ""
 
 
 _ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -43,6 +45,12 @@ def audited_models() -> list[type[models.Model]]:
     return sorted(found, key=lambda m: m._meta.label)
 
 
+def _object_label(record: Any, model: type[models.Model], users: dict[Any, Any]) -> str:
+    if model is Membership and record.user_id in users:
+        return str(users[record.user_id].get_username())
+    return str(getattr(record, "public_id", record.pk))
+
+
 def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int = 100) -> list[AuditEntry]:
     """The latest changes to the clinic's clinical records, newest first, across audited models."""
     rows: list[tuple[Any, type[models.Model]]] = []
@@ -54,6 +62,8 @@ def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int
     rows.sort(key=lambda pair: pair[0].history_date, reverse=True)
     rows = rows[:limit]
     user_ids = {record.history_user_id for record, _ in rows if record.history_user_id}
+    # A membership's row is labelled with its person's username rather than an id.
+    user_ids |= {record.user_id for record, model in rows if model is Membership}
     users = get_user_model().objects.in_bulk(user_ids)
     entries = []
     for record, model in rows:
@@ -63,7 +73,8 @@ def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int
                 user=users.get(record.history_user_id),
                 action=_ACTIONS.get(record.history_type, record.history_type),
                 model_label=str(model._meta.verbose_name),
-                object_label=str(getattr(record, "public_id", record.pk)),
+                object_label=_object_label(record, model, users),
+                reason=getattr(record, "history_change_reason", None) or "",
             )
         )
     return entries
