@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -105,13 +106,27 @@ def staff_change_role(request: HttpRequest, membership_id: str) -> HttpResponse:
     return _detail(request, member, form, status=400)
 
 
+def _bound_role_form(member: Membership) -> RoleForm:
+    # The page's role form, bound and valid, so that what a service refuses can be shown on it.
+    form = RoleForm({"role": member.role})
+    form.is_valid()
+    return form
+
+
 def _action(request: HttpRequest, membership_id: str, service: Callable[..., Membership], done: str) -> HttpResponse:
     member = _membership(request, membership_id)
-    form = RoleForm(initial={"role": member.role})
+    form = _bound_role_form(member)
     if submit(form, service, membership=member, by=actor(request)) is None:
         return _detail(request, member, form, status=400)
+    if member.user_id == request.user.pk and service in _ENDS_SESSIONS:
+        # The admin ended their own sessions, this one included.
+        logout(request)
+        return redirect("login")
     messages.success(request, done)
     return redirect("clinic_staff_detail", membership_id=member.public_id)
+
+
+_ENDS_SESSIONS = (services.member_deactivate, services.member_reset_two_factor)
 
 
 @login_required
@@ -152,7 +167,7 @@ def staff_reset_two_factor(request: HttpRequest, membership_id: str) -> HttpResp
 @require_POST
 def staff_password_link(request: HttpRequest, membership_id: str) -> HttpResponse:
     member = _membership(request, membership_id)
-    form = RoleForm(initial={"role": member.role})
+    form = _bound_role_form(member)
     sent = submit(
         form,
         services.member_send_password_link,
