@@ -74,6 +74,10 @@ def is_locked(user: Any) -> bool:
 def record_failure(*, user: Any) -> bool:
     """Count one wrong code; True when this failure locks the account."""
     profile, _ = StaffProfile.objects.select_for_update().get_or_create(user=user)
+    if profile.second_factor_locked_at is not None and not is_locked(user):
+        # A lock that has cooled off starts a fresh count.
+        profile.second_factor_failures = 0
+        profile.second_factor_locked_at = None
     profile.second_factor_failures += 1
     locked = profile.second_factor_failures >= settings.AXES_FAILURE_LIMIT
     if locked:
@@ -85,7 +89,10 @@ def record_failure(*, user: Any) -> bool:
 
 @transaction.atomic
 def clear_failures(*, user: Any) -> None:
+    """Forget wrong codes: ours and django-otp's own per-device delay."""
     StaffProfile.objects.filter(user=user).update(second_factor_failures=0, second_factor_locked_at=None)
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.filter(user=user).update(throttling_failure_count=0, throttling_failure_timestamp=None)
 
 
 @transaction.atomic
