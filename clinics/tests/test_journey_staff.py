@@ -66,6 +66,7 @@ def test_an_admin_adds_a_therapist_who_enrols_totp_and_signs_in_with_a_code(
     device = TOTPDevice.objects.get(user__username="theo.t", confirmed=False)
     therapist.get_by_label("Code").fill(code_for(device))
     therapist.get_by_role("button", name="Turn on").click()
+    therapist.get_by_test_id("backup-codes").wait_for()
     assert therapist.get_by_test_id("backup-codes").locator("li").count() == 10
     therapist.screenshot(path=str(artifacts_dir / "two-factor-backup-codes.png"), full_page=True)
     therapist.get_by_role("link", name="Continue").click()
