@@ -139,7 +139,8 @@ def backup_codes_left(user: Any) -> int:
 def verify(*, user: Any, token: str) -> Any:
     """The device that accepts ``token`` (a 6-digit TOTP code or a backup code), or None."""
     token = "".join(token.split()).lower()
-    if token.isdigit():
+    # Authenticator codes are 6 digits; backup codes are 8 letters and digits.
+    if token.isdigit() and len(token) == 6:
         device: Any = confirmed_totp(user)
     else:
         device = StaticDevice.objects.filter(user=user, confirmed=True).first()
