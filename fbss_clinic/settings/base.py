@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "django_celery_beat",
     # Ours, lowest first: imports flow clinics <- patients <- (treatments, scheduling, outcomes).
@@ -59,8 +62,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinics.middleware.NoStoreMiddleware",
     "clinics.middleware.IdleTimeoutMiddleware",
     "clinics.middleware.ActiveClinicMiddleware",
+    # Refuses an oversized body before anything below (CSRF, the view) reads it.
+    "clinics.middleware.RequestSizeLimitMiddleware",
+    "clinics.middleware.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -84,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinics.context_processors.active_clinic",
+                "clinics.context_processors.session_limits",
             ],
         },
     },
@@ -131,7 +140,9 @@ LOGOUT_REDIRECT_URL = "login"
 # tell the person why) and when the browser closes. The stored session outlives the idle limit
 # only so that the sign-in page can say "signed out after inactivity"; it is useless after it.
 IDLE_TIMEOUT_SECONDS = int(os.environ.get("FBSS_IDLE_TIMEOUT_SECONDS", 15 * 60))
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# However active, a session ends FBSS_SESSION_MAX_AGE_SECONDS after sign-in (clinics.middleware).
+SESSION_MAX_AGE_SECONDS = int(os.environ.get("FBSS_SESSION_MAX_AGE_SECONDS", 12 * 60 * 60))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -145,6 +156,10 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, TOTP and single-use backup codes). Which roles must use it is
+# each clinic's setting (Clinic.two_factor_roles); wrong codes count towards the same lockout.
+OTP_TOTP_ISSUER = os.environ.get("FBSS_TOTP_ISSUER", "FBSS clinic")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -166,6 +181,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out: a whole request body larger than this is refused
+# with 413 before it is read (clinics.middleware). Default: 5 reports of 10 MB and the form.
+REQUEST_MAX_BYTES = int(os.environ.get("FBSS_REQUEST_MAX_BYTES", 55 * 1024 * 1024))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
