@@ -24,7 +24,7 @@ DAYS: dict[tuple[str, str], list[int]] = {("north", "physician.both"): [0, 1, 2]
 BLOCKS = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
 # Start times (clinic zone) of the demo's appointments on each working day, per provider.
 STARTS = [time(9, 0), time(10, 0), time(11, 0), time(14, 0), time(15, 30)]
-TYPE_FOR_ROLE = {
+TYPE_FOR_ROLE: dict[str, list[str]] = {
     Role.PHYSICIAN: ["follow_up", "new_consultation", "imaging_review"],
     Role.THERAPIST: ["physical_therapy"],
 }

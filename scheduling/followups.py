@@ -175,14 +175,16 @@ def sync_follow_ups_for_patient(patient: Patient, *, today: date | None = None) 
     today = today or timezone.localdate()
     active = patient.status == PatientStatus.ACTIVE
     wanted = _wanted(patient, today) if active else []
-    existing = {(f.kind, f.source_key): f for f in FollowUp.objects.filter(patient=patient)}
+    existing: dict[tuple[str, str], FollowUp] = {
+        (f.kind, f.source_key): f for f in FollowUp.objects.filter(patient=patient)
+    }
     rules = rules_for(patient.clinic) if wanted else {}
     seen: set[tuple[str, str]] = set()
     for w in wanted:
         rule = rules.get(w.event)
         if rule is None:
             continue
-        key = (FollowUpKind.FOLLOW_UP, w.source_key)
+        key: tuple[str, str] = (str(FollowUpKind.FOLLOW_UP), w.source_key)
         seen.add(key)
         fields = {
             "clinic_id": patient.clinic_id,
@@ -211,8 +213,8 @@ def sync_follow_ups_for_patient(patient: Patient, *, today: date | None = None) 
                     changed = True
         if changed:
             item.save()
-    for key, item in existing.items():
-        closes = not active or (key[0] == FollowUpKind.FOLLOW_UP and key not in seen)
+    for (kind, source_key), item in existing.items():
+        closes = not active or (kind == FollowUpKind.FOLLOW_UP and (kind, source_key) not in seen)
         if closes and item.status == FollowUpStatus.OPEN:
             item.status, item.closed_reason = FollowUpStatus.CLOSED, SOURCE_GONE
             item.save(update_fields=["status", "closed_reason", "updated_at"])

@@ -46,7 +46,7 @@ class SlotFields(forms.Form):
         from django.contrib.auth import get_user_model
 
         ids = [u.pk for u in availability.providers_for(clinic)]
-        self.fields["provider"].queryset = (
+        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
             get_user_model()
             .objects.filter(pk__in=ids)
             .order_by(  # type: ignore[attr-defined]
@@ -116,7 +116,7 @@ class NextFreeForm(forms.Form):
             clinic=clinic, is_active=True
         )
         ids = [u.pk for u in availability.providers_for(clinic)]
-        self.fields["provider"].queryset = (
+        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
             get_user_model()
             .objects.filter(pk__in=ids)
             .order_by(  # type: ignore[attr-defined]
