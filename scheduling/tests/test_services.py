@@ -31,11 +31,9 @@ def local(day: date, hh: int, mm: int = 0, tz: ZoneInfo = CHICAGO) -> datetime:
 
 
 def codes(exc: ValidationError) -> set[str]:
-    return (
-        {e.code for errors in exc.error_dict.values() for e in errors if e.code}
-        if hasattr(exc, "error_dict")
-        else {exc.code}
-    )  # type: ignore[arg-type]
+    if not hasattr(exc, "error_dict"):
+        return {str(exc.code)}
+    return {str(e.code) for errors in exc.error_dict.values() for e in errors}
 
 
 def test_it_books_in_the_clinics_zone_and_stores_utc(calendar_a, physician_a, patient_a):
