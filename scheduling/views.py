@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -257,9 +258,10 @@ def book_follow_up(request: HttpRequest, follow_up_id: str) -> HttpResponse:
 @require_POST
 def follow_up_dismiss(request: HttpRequest, follow_up_id: str) -> HttpResponse:
     item = get_for(request, FollowUp, follow_up_id, need=Need.BOOK)
-    form = CancelForm()  # a place for the service's refusal
-    if submit(form, services.dismiss_follow_up, follow_up=item, by=actor(request)) is None:
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+    try:
+        services.dismiss_follow_up(follow_up=item, by=actor(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Taken off the worklist."))
     return redirect(_back(request, reverse("scheduling:worklist")))
@@ -306,9 +308,11 @@ def appointment_action(request: HttpRequest, appointment_id: str, action: str) -
     if action not in ACTIONS:
         raise Http404
     write, done = ACTIONS[action]
-    form = CancelForm()
-    if submit(form, write, appointment=appointment, by=actor(request)) is None:
-        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+    try:
+        write(appointment=appointment, by=actor(request))
+    except ValidationError as exc:
+        # A second click, or someone else got there first: say so and show the page again.
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, str(done))
     return redirect(_back(request, reverse("scheduling:appointment", args=[appointment.public_id])))
