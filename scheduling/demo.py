@@ -23,7 +23,7 @@ from .models import Appointment, AppointmentType, Room, ScheduleException, Worki
 DAYS: dict[tuple[str, str], list[int]] = {("north", "physician.both"): [0, 1, 2], ("south", "physician.both"): [3, 4]}
 BLOCKS = [(time(8, 0), time(12, 0)), (time(13, 0), time(17, 0))]
 # Start times (clinic zone) of the demo's appointments on each working day, per provider.
-STARTS = [time(9, 0), time(10, 0), time(11, 0), time(14, 0), time(15, 30)]
+STARTS = [time(9, 0), time(10, 30), time(14, 0), time(15, 30)]
 TYPE_FOR_ROLE: dict[str, list[str]] = {
     Role.PHYSICIAN: ["follow_up", "new_consultation", "imaging_review"],
     Role.THERAPIST: ["physical_therapy"],
@@ -50,7 +50,7 @@ def seed(ctx: DemoContext) -> None:
             )  # fmt: skip
         patients = [p for p in ctx.extra.get("patients", {}).get(key, []) if p.status == PatientStatus.ACTIVE]
         if patients and not Appointment.objects.filter(clinic=clinic).exists():
-            _appointments(ctx, clinic, providers, patients, rooms, today)
+            _appointments(ctx, key, clinic, providers, patients, rooms, today)
         for p in ctx.extra.get("patients", {}).get(key, []):
             sync_follow_ups_for_patient(p)
 
@@ -61,7 +61,7 @@ def _next_weekday(day: date) -> date:
     return day
 
 
-def _appointments(ctx: DemoContext, clinic: Any, providers: list[Any], patients: list[Any], rooms: list[Room],
+def _appointments(ctx: DemoContext, key: str, clinic: Any, providers: list[Any], patients: list[Any], rooms: list[Room],
                   today: date) -> None:  # fmt: skip
     from clinics.models import Membership
 
@@ -74,7 +74,7 @@ def _appointments(ctx: DemoContext, clinic: Any, providers: list[Any], patients:
         day = today + timedelta(days=offset)
         for p in providers:
             keys = TYPE_FOR_ROLE.get(roles.get(p.pk, ""), [])
-            if not keys:
+            if not keys or day.weekday() not in DAYS.get((key, p.username), [0, 1, 2, 3, 4]):
                 continue
             for n, start in enumerate(STARTS):
                 if (offset + n + p.pk) % 3 == 0:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.validators import no_markup
 
 from . import availability
-from .models import AppointmentType, Room
+from .models import AppointmentType, FollowUpRule, Room
 from .services import local_datetime
 
 
@@ -129,3 +129,16 @@ class NextFreeForm(forms.Form):
         if day is not None and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
             raise ValidationError(_("Enter a day between 2000 and 2100."))
         return day
+
+
+class FollowUpRuleForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpRule
+        fields = ["offset_days", "window_days", "appointment_type", "reason", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        clinic_id = self.instance.clinic_id
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=clinic_id, is_active=True
+        )

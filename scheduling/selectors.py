@@ -15,6 +15,7 @@ from .models import (
     AppointmentStatus,
     AppointmentType,
     FollowUp,
+    FollowUpRule,
     FollowUpStatus,
     ScheduleException,
     WorkingHours,
@@ -159,3 +160,7 @@ def reschedule_neighbours(appointment: Appointment) -> tuple[Appointment | None,
 
 def type_by_key(clinic: Any, key: str) -> AppointmentType | None:
     return AppointmentType.objects.filter(clinic=clinic, key=key, is_active=True).first()
+
+
+def rules_of(clinic: Any) -> list[FollowUpRule]:
+    return list(FollowUpRule.objects.filter(clinic=clinic).select_related("appointment_type").order_by("event"))

@@ -41,6 +41,11 @@ from .models import (
 PROVIDER_CONSTRAINT = "appointment_provider_no_overlap"
 ROOM_CONSTRAINT = "appointment_room_no_overlap"
 
+RELATIONS = [
+    "clinic", "patient", "provider", "appointment_type", "room", "intervention", "follow_up", "cancelled_by",
+    "rescheduled_from", "created_by",
+]  # fmt: skip
+
 # Which status may follow which (a person's one click must not undo history).
 TRANSITIONS: dict[str, frozenset[str]] = {
     AppointmentStatus.CONFIRMED: frozenset({AppointmentStatus.SCHEDULED}),
@@ -217,7 +222,9 @@ def book(
         created_by=by,
     )
     appointment.ends_at = appointment.compute_end()
-    appointment.full_clean(exclude=["follow_up", "intervention", "rescheduled_from"])
+    # Field validation only: the relations are checked by _check (same clinic, role) and the
+    # check constraints are in the database; full validation would query once per relation.
+    appointment.full_clean(exclude=RELATIONS, validate_unique=False, validate_constraints=False)
     _check(
         clinic=clinic,
         patient=patient,
@@ -253,9 +260,9 @@ def _move(appointment: Appointment, status: str, *, by: Any, **fields: Any) -> A
     appointment.status = status
     for name, value in fields.items():
         setattr(appointment, name, value)
-    appointment.full_clean(exclude=["follow_up", "intervention", "rescheduled_from"])
+    appointment.full_clean(exclude=RELATIONS, validate_unique=False, validate_constraints=False)
     appointment._history_user = by  # type: ignore[attr-defined]
-    appointment.save()
+    appointment.save(update_fields=["status", *fields, "updated_at"])
     return appointment
 
 
@@ -381,3 +388,25 @@ def local_datetime(clinic: Any, day: Any, at: Any) -> datetime:
             code="no_such_time",
         )
     return aware
+
+
+@transaction.atomic
+def rule_update(
+    *,
+    rule: Any,
+    by: Any,
+    offset_days: int,
+    window_days: int,
+    appointment_type: AppointmentType,
+    reason: str,
+    is_active: bool,
+) -> Any:
+    """A clinic admin changes one follow-up rule; items still open follow it at their next sync."""
+    if appointment_type.clinic_id != rule.clinic_id:
+        raise ValidationError({"appointment_type": _("Choose one of this clinic's appointment types.")})
+    rule.offset_days, rule.window_days, rule.appointment_type = offset_days, window_days, appointment_type
+    rule.reason, rule.is_active = reason, is_active
+    rule.full_clean()
+    rule._history_user = by
+    rule.save()
+    return rule

@@ -28,6 +28,7 @@ urlpatterns = [
     path("arrivals/", views.arrivals, name="arrivals"),
     path("worklist/", views.worklist, name="worklist"),
     path("next-free/", views.next_free, name="next_free"),
+    path("rules/", views.rules, name="rules"),
     path("book/", views.book, name="book"),
     path("book/patient/<uuid:patient_id>/", views.book_for_patient, name="book_patient"),
     path("book/follow-up/<uuid:follow_up_id>/", views.book_follow_up, name="book_follow_up"),
@@ -35,5 +36,23 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<uuid:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
-    path("appointments/<uuid:appointment_id>/<slug:action>/", views.appointment_action, name="action"),
+    # One route per click (no free-form action in the path, so every route is a known page).
+    path(
+        "appointments/<uuid:appointment_id>/confirm/", views.appointment_action, {"action": "confirm"}, name="confirm"
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/check-in/",
+        views.appointment_action,
+        {"action": "check-in"},
+        name="check_in",
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/no-show/", views.appointment_action, {"action": "no-show"}, name="no_show"
+    ),
+    path(
+        "appointments/<uuid:appointment_id>/complete/",
+        views.appointment_action,
+        {"action": "complete"},
+        name="complete",
+    ),
 ]

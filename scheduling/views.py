@@ -24,7 +24,8 @@ from clinics.roles import Need
 from patients.models import Patient
 
 from . import availability, selectors, services
-from .forms import BookingForm, CancelForm, DayPickForm, NextFreeForm, RescheduleForm
+from .followups import ensure_clinic_defaults
+from .forms import BookingForm, CancelForm, DayPickForm, FollowUpRuleForm, NextFreeForm, RescheduleForm
 from .models import Appointment, AppointmentType, FollowUp, FollowUpStatus
 
 WORKLIST_PAGE = 50
@@ -354,3 +355,25 @@ def appointment_reschedule(request: HttpRequest, appointment_id: str) -> HttpRes
             messages.success(request, _("Rescheduled."))
             return redirect("scheduling:day", day=new.local_start().date())
     return render(request, "scheduling/reschedule.html", {"a": appointment, "form": form, "tz": clinic.tz})
+
+
+# --- The clinic admin's follow-up rules ---------------------------------------------------------
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The clinic's follow-up rules, one small form each (need ADMINISTER)."""
+    membership = require(request, Need.ADMINISTER)
+    clinic = membership.clinic
+    ensure_clinic_defaults(clinic)
+    forms_by_rule = []
+    for rule in selectors.rules_of(clinic):
+        bound = request.method == "POST" and request.POST.get("rule") == str(rule.pk)
+        form = FollowUpRuleForm(request.POST if bound else None, instance=rule, prefix=f"r{rule.pk}")
+        if bound and form.is_valid():
+            saved = submit(form, services.rule_update, rule=rule, by=actor(request), **form.cleaned_data)
+            if saved is not None:
+                messages.success(request, _("Rule saved."))
+                return redirect("scheduling:rules")
+        forms_by_rule.append((rule, form))
+    return render(request, "scheduling/rules.html", {"rules": forms_by_rule})

@@ -236,16 +236,14 @@ def test_one_click_check_in_returns_to_the_page(login, calendar_a, physician_a, 
         starts_at=at(calendar_a, 9), by=frontdesk_a,
     )  # fmt: skip
     client = login(frontdesk_a)
-    response = client.post(reverse("scheduling:action", args=[a.public_id, "check-in"]), {"next": DAY_URL})
+    response = client.post(reverse("scheduling:check_in", args=[a.public_id]), {"next": DAY_URL})
     assert response["Location"] == DAY_URL
     a.refresh_from_db()
     assert a.status == AppointmentStatus.CHECKED_IN
     # A second click is refused with a message, not an error page.
-    response = client.post(
-        reverse("scheduling:action", args=[a.public_id, "check-in"]), {"next": "https://evil.example/"}
-    )
+    response = client.post(reverse("scheduling:check_in", args=[a.public_id]), {"next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == reverse("scheduling:appointment", args=[a.public_id])
-    assert client.post(reverse("scheduling:action", args=[a.public_id, "explode"])).status_code == 404
+    assert client.post(f"/schedule/appointments/{a.public_id}/explode/").status_code == 404
 
 
 def test_cancel_and_reschedule_through_the_screens(login, calendar_a, physician_a, frontdesk_a, patient_a):
@@ -275,7 +273,7 @@ def test_the_outsider_gets_404_and_a_therapist_cannot_book(
     )  # fmt: skip
     client = login(outsider)
     assert client.get(reverse("scheduling:appointment", args=[a.public_id])).status_code == 404
-    assert client.post(reverse("scheduling:action", args=[a.public_id, "check-in"])).status_code == 404
+    assert client.post(reverse("scheduling:check_in", args=[a.public_id])).status_code == 404
     assert client.post(reverse("scheduling:cancel", args=[a.public_id]), {"reason": "x"}).status_code == 404
     assert client.get(reverse("scheduling:book_patient", args=[patient_a.public_id])).status_code == 404
     assert client.get(reverse("scheduling:week", args=[physician_a.pk, MONDAY])).status_code == 404
@@ -284,4 +282,20 @@ def test_the_outsider_gets_404_and_a_therapist_cannot_book(
     assert a.status == AppointmentStatus.SCHEDULED
     therapist = login(member(calendar_a, Role.THERAPIST, "therapist.a"))
     assert therapist.get(reverse("scheduling:worklist")).status_code == 403
-    assert therapist.post(reverse("scheduling:action", args=[a.public_id, "check-in"])).status_code == 403
+    assert therapist.post(reverse("scheduling:check_in", args=[a.public_id])).status_code == 403
+
+
+def test_the_clinic_admin_edits_a_follow_up_rule(login, calendar_a, frontdesk_a):
+    from scheduling.models import FollowUpRule
+
+    admin = login(member(calendar_a, Role.CLINIC_ADMIN, "admin.a"))
+    rule = FollowUpRule.objects.get(clinic=calendar_a, event="injection")
+    assert login(frontdesk_a).get(reverse("scheduling:rules")).status_code == 403
+    assert admin.get(reverse("scheduling:rules")).content.decode().count('data-testid="rule"') == 7
+    p = f"r{rule.pk}-"
+    data = {"rule": rule.pk, p + "offset_days": "21", p + "window_days": "3", p + "reason": "Follow-up after procedure",
+            p + "appointment_type": rule.appointment_type_id, p + "is_active": "on"}  # fmt: skip
+    assert admin.post(reverse("scheduling:rules"), {**data, p + "offset_days": "9999"}).status_code == 200
+    assert admin.post(reverse("scheduling:rules"), data).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.offset_days, rule.window_days) == (21, 3)
