@@ -123,7 +123,7 @@ class Slot:
     starts_at: datetime
 
 
-def _round_up(when: datetime, step: int) -> datetime:
+def round_up(when: datetime, step: int) -> datetime:
     base = when.replace(second=0, microsecond=0)
     if base < when:
         base += timedelta(minutes=1)
@@ -169,7 +169,7 @@ def next_free_slot(
         best: Slot | None = None
         for p in candidates:
             for gap_start, gap_end in free_gaps(working_blocks(clinic, p.pk, day, hours, exceptions), busy[p.pk]):
-                start = _round_up(max(gap_start, after).astimezone(clinic.tz), step)
+                start = round_up(max(gap_start, after).astimezone(clinic.tz), step)
                 if start + length <= gap_end:
                     if best is None or start < best.starts_at:
                         best = Slot(p, start)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from . import availability
 from .models import (
@@ -71,6 +72,7 @@ def _columns(clinic: Any, providers: list[Any], days: list[date], *, with_empty:
         .order_by("starts_at", "id")
     )
     tz = clinic.tz
+    now = availability.round_up(timezone.now().astimezone(tz), 5)
     columns = []
     for day in days:
         for p in providers:
@@ -82,9 +84,11 @@ def _columns(clinic: Any, providers: list[Any], days: list[date], *, with_empty:
                       elsewhere=a.clinic_id != clinic.pk)
                 for a in mine
             ]  # fmt: skip
+            # Only time still ahead is offered: a gap that began an hour ago starts now.
+            gaps = [(max(s, now), e) for s, e in availability.free_gaps(blocks, busy)]
             entries += [
                 Entry(s.astimezone(tz), e.astimezone(tz), free=True)
-                for s, e in availability.free_gaps(blocks, busy)
+                for s, e in gaps
                 if (e - s) >= timedelta(minutes=MIN_GAP_MINUTES)
             ]
             if not entries and not blocks and not with_empty:

@@ -299,3 +299,11 @@ def test_the_clinic_admin_edits_a_follow_up_rule(login, calendar_a, frontdesk_a)
     assert admin.post(reverse("scheduling:rules"), data).status_code == 302
     rule.refresh_from_db()
     assert (rule.offset_days, rule.window_days) == (21, 3)
+
+
+def test_a_past_day_offers_no_free_slot(login, calendar_a, frontdesk_a):
+    last_monday = datetime.now(UTC).date() - timedelta(days=7 + datetime.now(UTC).weekday())
+    html = login(frontdesk_a).get(reverse("scheduling:day", args=[last_monday])).content.decode()
+    assert html.count('data-testid="column"') == 1
+    assert 'data-testid="free"' not in html
+    assert 'data-testid="free"' in login(frontdesk_a).get(DAY_URL).content.decode()
