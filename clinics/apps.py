@@ -10,6 +10,7 @@ class ClinicsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import sessions
         from .models import Membership
         from .panels import Panel, register_home_panel
         from .roles import Role
@@ -26,3 +27,4 @@ class ClinicsConfig(AppConfig):
                 order=10,
             )
         )
+        sessions.connect()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from .models import Clinic, Membership
+from .models import Clinic, Membership, StaffProfile
 from .roles import Role
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - documented demo credential, refused in production
@@ -68,4 +68,6 @@ def seed(ctx: DemoContext) -> None:
             Membership.objects.update_or_create(
                 user=user, clinic=ctx.clinics[clinic_key], defaults={"role": role, "is_active": True}
             )
+        # The demo stays one password: its accounts skip the clinics' two-factor requirement.
+        StaffProfile.objects.update_or_create(user=user, defaults={"two_factor_exempt": True})
         ctx.users[username] = user

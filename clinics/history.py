@@ -119,7 +119,7 @@ def versions_of(
 ) -> list[Version]:
     """The versions of ``records`` (historical rows of ``model``), oldest first.
 
-    A change that touched only hidden fields is left out. ``expand`` maps a field name to the
+    A change that touched only hidden fields, and gave no reason, is left out. ``expand`` maps a field name to the
     function that spells out its change field by field. ``users`` (id -> user) spares the
     lookup of the authors when the caller already holds them (see ``authors_of``).
     """
@@ -136,7 +136,9 @@ def versions_of(
         if record.history_type == "~" and old is not None:
             delta = record.diff_against(old, excluded_fields=hidden)
             diffs = [(c.field, c.old, c.new) for c in delta.changes]
-            if not diffs:
+            # A version that changed nothing visible is noise, unless it says why it was saved
+            # (staff administration records "Unlocked the account" that way).
+            if not diffs and not getattr(record, "history_change_reason", None):
                 continue
         raw.append((record, diffs))
 

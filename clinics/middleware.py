@@ -1,4 +1,4 @@
-"""Per-request tenancy and the idle session limit."""
+"""Per-request tenancy, session limits, the second sign-in factor and the request size limit."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 
 from .access import InOtherClinic
 from .http import ClinicRequest
@@ -22,27 +25,96 @@ LAST_SEEN_SESSION_KEY = "last_seen"
 # Forms submitted to a record of another of the user's clinics, kept until they switch there.
 PENDING_POSTS_SESSION_KEY = "pending_posts"
 MAX_PENDING_POSTS = 3
+# Why the last session ended, for the sign-in page to say: "idle" or "expired".
+SIGNED_OUT_REASON_SESSION_KEY = "signed_out_reason"
 
 
 class IdleTimeoutMiddleware:
-    """Log the user out after IDLE_TIMEOUT_SECONDS without a request.
+    """Log the user out after IDLE_TIMEOUT_SECONDS without a request, or SESSION_MAX_AGE_SECONDS after sign-in.
 
-    The session cookie also ends with the browser (SESSION_EXPIRE_AT_BROWSER_CLOSE); this covers
-    a browser left open on a shared front-desk computer.
+    The session cookie also ends with the browser (SESSION_EXPIRE_AT_BROWSER_CLOSE); the idle
+    limit covers a browser left open on a shared front-desk computer, the absolute one a session
+    kept alive all day. Pages count the idle limit down themselves too (static/js/idle.js).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .sessions import SIGNED_IN_AT_SESSION_KEY
+
         if request.user.is_authenticated:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
-            if last_seen is not None and now - float(last_seen) > settings.IDLE_TIMEOUT_SECONDS:
+            signed_in_at = request.session.setdefault(SIGNED_IN_AT_SESSION_KEY, now)
+            reason = None
+            if now - float(signed_in_at) > settings.SESSION_MAX_AGE_SECONDS:
+                reason = "expired"
+            elif last_seen is not None and now - float(last_seen) > settings.IDLE_TIMEOUT_SECONDS:
+                reason = "idle"
+            if reason:
                 logout(request)
-                request.session["idle_logged_out"] = True
+                request.session[SIGNED_OUT_REASON_SESSION_KEY] = reason
             else:
                 request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person are never kept by the browser or a proxy (back button, shared screen)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose declared body exceeds REQUEST_MAX_BYTES, without reading it.
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files; this covers the whole body.
+    Django reads no more than CONTENT_LENGTH, so a body without one is read as empty.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            limit_mb = settings.REQUEST_MAX_BYTES // (1024 * 1024)
+            return render(request, "413.html", {"limit_mb": limit_mb}, status=413)
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Until a session has passed its second factor (see clinics.twofactor), only that step's pages work."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .twofactor import ENROL, TWO_FACTOR_SESSION_KEY, VERIFY
+
+        state = request.session.get(TWO_FACTOR_SESSION_KEY) if request.user.is_authenticated else None
+        if state in (VERIFY, ENROL):
+            is_verified = getattr(request.user, "is_verified", None)
+            if is_verified is not None and is_verified():
+                del request.session[TWO_FACTOR_SESSION_KEY]
+            else:
+                target = reverse("two_factor_verify" if state == VERIFY else "two_factor_setup")
+                allowed = {target, reverse("logout"), reverse("healthz")}
+                if request.path not in allowed:
+                    # Only the path comes along: a query string may hold a search for a patient.
+                    return redirect(f"{target}?{urlencode({'next': request.path})}")
         return self.get_response(request)
 
 

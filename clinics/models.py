@@ -16,6 +16,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+def default_two_factor_roles() -> list[str]:
+    return [Role.CLINIC_ADMIN.value, Role.PHYSICIAN.value]
+
+
+def validate_roles(value: object) -> None:
+    if not isinstance(value, list) or any(role not in Role.values for role in value):
+        raise ValidationError(_("Choose roles from the list."))
+
+
 class Clinic(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -29,6 +38,12 @@ class Clinic(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     address = models.TextField(_("address"), max_length=500, blank=True)
+    two_factor_roles = models.JSONField(
+        _("roles that must sign in with a second factor"),
+        default=default_two_factor_roles,
+        blank=True,
+        validators=[validate_roles],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -49,6 +64,10 @@ class Clinic(models.Model):
 class Membership(models.Model):
     """A user's role at one clinic. A user may belong to several clinics, one role at each."""
 
+    # Staff administration fetches memberships through the gate like any clinic-bound row.
+    clinic_field = "clinic"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
@@ -111,3 +130,34 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class StaffProfile(models.Model):
+    """What the platform keeps about a staff account beyond Django's user: its second factor."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    # The demo's accounts sign in with one password (seed_demo sets this); nobody else should.
+    two_factor_exempt = models.BooleanField(_("exempt from two-factor sign-in"), default=False)
+    # Wrong second-factor codes since the last right one; at FBSS_LOGIN_FAILURE_LIMIT the account locks.
+    second_factor_failures = models.PositiveSmallIntegerField(default=0)
+    second_factor_locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"
+
+
+class UserSession(models.Model):
+    """The sessions a user signed in with, so that deactivating them can end every one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

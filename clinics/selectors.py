@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from .access import CLINIC_FIELD, clinic_path
@@ -31,6 +32,8 @@ class AuditEntry:
     object_label: str
     # Which fields changed, by label only: a clinic admin audits clinical records without reading them.
     fields: list[str] = field(default_factory=list)
+    # Why, when the change said so (staff administration does: "Deactivated", "Unlocked the account").
+    reason: str = ""
 
 
 def audited_models() -> list[type[models.Model]]:
@@ -40,6 +43,12 @@ def audited_models() -> list[type[models.Model]]:
         if hasattr(model._meta, "simple_history_manager_attribute") and hasattr(model, CLINIC_FIELD):
             found.append(model)
     return sorted(found, key=lambda m: m._meta.label)
+
+
+def _object_label(record: Any, model: type[models.Model], users: dict[Any, Any]) -> str:
+    if model is Membership and record.user_id in users:
+        return str(users[record.user_id].get_username())
+    return str(getattr(record, "public_id", record.pk))
 
 
 def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int = 100) -> list[AuditEntry]:
@@ -58,6 +67,8 @@ def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int
             continue
         wanted = {record.history_id for record in latest}
         ids = {record.id for record in latest}
+        # A membership's row is labelled with its person's username rather than an id.
+        users = get_user_model().objects.in_bulk({r.user_id for r in latest}) if model is Membership else {}
         for version in versions_of(model, history(model).filter(id__in=ids)):
             if version.record.history_id in wanted:
                 entries.append(
@@ -66,8 +77,9 @@ def audit_trail_of(clinic: Clinic, *, model_label: str | None = None, limit: int
                         user=version.user,
                         action=version.action,
                         model_label=str(model._meta.verbose_name),
-                        object_label=str(getattr(version.record, "public_id", version.record.pk)),
+                        object_label=_object_label(version.record, model, users),
                         fields=[change.label for change in version.changes],
+                        reason=getattr(version.record, "history_change_reason", None) or "",
                     )
                 )
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,7 +17,7 @@ from . import selectors
 from .access import require
 from .forms import LoginForm, SwitchClinicForm
 from .http import ClinicRequest
-from .middleware import ACTIVE_CLINIC_SESSION_KEY, PENDING_POSTS_SESSION_KEY
+from .middleware import ACTIVE_CLINIC_SESSION_KEY, PENDING_POSTS_SESSION_KEY, SIGNED_OUT_REASON_SESSION_KEY
 from .panels import panels_for
 from .roles import Need
 
@@ -32,10 +35,30 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
+        # "next" may name the sign-in page itself (a bookmarked /accounts/login/?next=/accounts/login/):
+        # sending a signed-in person there would loop, which Django's LoginView refuses with an error.
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path == self.request.path:
+            return ""
+        return url
+
     def get_context_data(self, **kwargs: object) -> dict:
         context = super().get_context_data(**kwargs)
-        context["idle_logged_out"] = self.request.session.pop("idle_logged_out", False)
+        reason = self.request.session.pop(SIGNED_OUT_REASON_SESSION_KEY, None)
+        # The page's own idle countdown (static/js/idle.js) sends ?reason=idle: a flag, nothing more.
+        if reason is None and self.request.GET.get("reason") == "idle":
+            reason = "idle"
+        context["signed_out_reason"] = reason
+        context["session_max_hours"] = settings.SESSION_MAX_AGE_SECONDS // 3600
         return context
+
+
+@login_required
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """A request that only keeps the session from the idle limit ("Stay signed in")."""
+    return HttpResponse(status=204)
 
 
 @login_required
@@ -77,12 +100,6 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
     ):
         return redirect(target)
     return redirect("home")
-
-
-@login_required
-def staff(request: HttpRequest) -> HttpResponse:
-    membership = require(request, Need.ADMINISTER)
-    return render(request, "clinics/staff.html", {"staff": selectors.staff_of(membership.clinic)})
 
 
 @login_required

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("clinics.urls")),
     path("patients/", include("patients.urls")),
     path("plans/", include("treatments.urls")),
+    path("schedule/", include("scheduling.urls")),
     path("django-admin/", admin.site.urls),
 ]

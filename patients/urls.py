@@ -16,21 +16,16 @@ urlpatterns = [
     path("<uuid:patient_id>/diagnoses/new/", views.diagnosis_create, name="diagnosis_create"),
     path("diagnoses/<uuid:diagnosis_id>/edit/", views.diagnosis_edit, name="diagnosis_edit"),
     path(
-        "surgeries/<uuid:public_id>/entered-in-error/",
-        views.record_entered_in_error,
-        {"kind": "surgery"},
-        name="surgery_entered_in_error",
+        "surgeries/<uuid:surgery_id>/entered-in-error/", views.surgery_entered_in_error, name="surgery_entered_in_error"
     ),
     path(
-        "evaluations/<uuid:public_id>/entered-in-error/",
-        views.record_entered_in_error,
-        {"kind": "evaluation"},
+        "evaluations/<uuid:evaluation_id>/entered-in-error/",
+        views.evaluation_entered_in_error,
         name="evaluation_entered_in_error",
     ),
     path(
-        "diagnoses/<uuid:public_id>/entered-in-error/",
-        views.record_entered_in_error,
-        {"kind": "diagnosis"},
+        "diagnoses/<uuid:diagnosis_id>/entered-in-error/",
+        views.diagnosis_entered_in_error,
         name="diagnosis_entered_in_error",
     ),
     path("attachments/<uuid:attachment_id>/", views.attachment_download, name="attachment_download"),

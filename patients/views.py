@@ -238,9 +238,15 @@ def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
 
 
 def _icd_matches(request: HttpRequest) -> tuple[str, list[tuple[str, str]] | None]:
-    """Words typed in the code finder (``?find=``: words of a classification, not patient data)."""
-    words = request.GET.get("find", "")[:100].strip()
+    """Words posted by the code finder without JavaScript (posted: beside a patient's id in the
+    URL, a diagnosis word would say something about the patient)."""
+    words = request.POST.get("find", "")[:100].strip() if request.method == "POST" else ""
     return words, (icd.search(words) if words else None)
+
+
+def _finding_codes(request: HttpRequest) -> bool:
+    """The finder's own form was posted, not the diagnosis: show codes, save nothing."""
+    return request.method == "POST" and "find" in request.POST
 
 
 @login_required
@@ -257,7 +263,8 @@ def icd_search(request: HttpRequest) -> JsonResponse:
 def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
     words, offered = _icd_matches(request)
-    form = DiagnosisForm(request.POST or None, patient=patient, offered=offered)
+    data = None if _finding_codes(request) else request.POST or None
+    form = DiagnosisForm(data, patient=patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_add, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis added."),
@@ -272,7 +279,8 @@ def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
 def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
     diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.EDIT_CLINICAL)
     words, offered = _icd_matches(request)
-    form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient, offered=offered)
+    data = None if _finding_codes(request) else request.POST or None
+    form = DiagnosisForm(data, instance=diagnosis, patient=diagnosis.patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_update, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis saved."),
@@ -296,7 +304,21 @@ ERROR_KINDS_BY_MODEL = {"PriorSurgery": "surgery", "Evaluation": "evaluation", "
 
 
 @login_required
-def record_entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+def surgery_entered_in_error(request: HttpRequest, surgery_id: str) -> HttpResponse:
+    return _entered_in_error(request, "surgery", surgery_id)
+
+
+@login_required
+def evaluation_entered_in_error(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    return _entered_in_error(request, "evaluation", evaluation_id)
+
+
+@login_required
+def diagnosis_entered_in_error(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
+    return _entered_in_error(request, "diagnosis", diagnosis_id)
+
+
+def _entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     """Mark a record entered in error, with a reason: its author or a physician only (else 403)."""
     fetch, anchor = ERROR_KINDS[kind]
     record: Any = get_for(request, fetch(), public_id, need=Need.EDIT_CLINICAL)

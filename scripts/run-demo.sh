@@ -121,6 +121,7 @@ fi
 
 log "Migrating the database ($db_desc)"
 run_logged migrate "$PY" manage.py migrate --noinput
+run_logged instruments "$PY" manage.py load_instruments
 log "Loading demo data"
 run_logged seed "$PY" manage.py seed_demo
 
@@ -157,6 +158,7 @@ $(sed 's/^/    /' "$LOG_DIR/seed.log")
   Database:  $db_desc
   Celery:    worker + beat, $broker_desc
   E-mail:    written to files in var/mail/
+  SMS:       written to files in var/sms/
   Logs:      var/log/web.log, worker.log, beat.log (followed below)
   Stop:      Ctrl-C
 

@@ -170,6 +170,9 @@ start_services() {
     done
     [[ -n "$ok" ]] || { tail -n 30 "$SVC_DIR/redis.log" >&2 || true; die "Redis did not answer PING"; }
     export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+    # The outbox's fault tests stop this Redis and start it again with the same command line
+    # (notifications/tests/test_workers.py).
+    export FBSS_TEST_REDIS_PORT="$REDIS_PORT" FBSS_TEST_SERVICES_DIR="$SVC_DIR"
 }
 
 stop_services() {

@@ -17,6 +17,8 @@ class ClinicFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Clinic {n}")
     time_zone = "America/Chicago"
+    # Test clinics sign in with a password alone; two-factor tests choose roles themselves.
+    two_factor_roles: list[str] = []
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simple_history",
     "django_celery_beat",
     "phonenumber_field",
@@ -60,8 +63,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinics.middleware.NoStoreMiddleware",
     "clinics.middleware.IdleTimeoutMiddleware",
     "clinics.middleware.ActiveClinicMiddleware",
+    # Refuses an oversized body before anything below (CSRF, the view) reads it.
+    "clinics.middleware.RequestSizeLimitMiddleware",
+    "clinics.middleware.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinics.context_processors.active_clinic",
+                "clinics.context_processors.session_limits",
             ],
         },
     },
@@ -132,7 +141,9 @@ LOGOUT_REDIRECT_URL = "login"
 # tell the person why) and when the browser closes. The stored session outlives the idle limit
 # only so that the sign-in page can say "signed out after inactivity"; it is useless after it.
 IDLE_TIMEOUT_SECONDS = int(os.environ.get("FBSS_IDLE_TIMEOUT_SECONDS", 15 * 60))
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# However active, a session ends FBSS_SESSION_MAX_AGE_SECONDS after sign-in (clinics.middleware).
+SESSION_MAX_AGE_SECONDS = int(os.environ.get("FBSS_SESSION_MAX_AGE_SECONDS", 12 * 60 * 60))
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -146,6 +157,10 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, TOTP and single-use backup codes). Which roles must use it is
+# each clinic's setting (Clinic.two_factor_roles); wrong codes count towards the same lockout.
+OTP_TOTP_ISSUER = os.environ.get("FBSS_TOTP_ISSUER", "FBSS clinic")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -167,6 +182,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out: a whole request body larger than this is refused
+# with 413 before it is read (clinics.middleware). Default: 5 reports of 10 MB and the form.
+REQUEST_MAX_BYTES = int(os.environ.get("FBSS_REQUEST_MAX_BYTES", 55 * 1024 * 1024))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -198,20 +216,44 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "clinics.heartbeat", "schedule": 60.0},
+    # The outbox: every minute, send what is due (notifications/dispatch.py).
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
 }
+
+# The outbox (notifications/). Attempts before a message fails; rows per claim; how long a worker
+# holds a claimed row before another may send it (longer than CELERY_TASK_TIME_LIMIT); first retry.
+FBSS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("FBSS_OUTBOX_MAX_ATTEMPTS", 5))
+FBSS_OUTBOX_BATCH_SIZE = int(os.environ.get("FBSS_OUTBOX_BATCH_SIZE", 50))
+FBSS_OUTBOX_LEASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_LEASE_SECONDS", 300))
+FBSS_OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_RETRY_BASE_SECONDS", 60))
+FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS = float(os.environ.get("FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS", 50))
+
+# SMS: a backend class like Django's email backends (notifications/sms.py). The file backend
+# writes to FBSS_SMS_FILE_PATH; the HTTP one posts JSON to a provider.
+FBSS_SMS_BACKEND = os.environ.get("FBSS_SMS_BACKEND", "notifications.sms.FileBackend")
+FBSS_SMS_FILE_PATH = os.environ.get("FBSS_SMS_FILE_PATH", str(VAR_DIR / "sms"))
+FBSS_SMS_HTTP_URL = os.environ.get("FBSS_SMS_HTTP_URL", "")
+FBSS_SMS_HTTP_TOKEN = os.environ.get("FBSS_SMS_HTTP_TOKEN", "")
+FBSS_SMS_FROM = os.environ.get("FBSS_SMS_FROM", "")
+FBSS_SMS_DEFAULT_REGION = os.environ.get("FBSS_SMS_DEFAULT_REGION", "")
 
 # Logs carry ids, never patient data; see clinics/logging.py for the filter that enforces it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_phi": {"()": "clinics.logging.ScrubQueryStringFilter"}},
+    "filters": {
+        "no_phi": {"()": "clinics.logging.ScrubQueryStringFilter"},
+        "no_link_tokens": {"()": "notifications.logging.ScrubLinkTokenFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_phi"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_phi", "no_link_tokens"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("FBSS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines carry paths (patient-link tokens): through the filters too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

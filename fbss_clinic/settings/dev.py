@@ -28,6 +28,7 @@ if not REDIS_URL:
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "mail").mkdir(exist_ok=True)
+(VAR_DIR / "sms").mkdir(exist_ok=True)
 
 # Serve static files straight from the apps' folders; collectstatic is for production only.
 WHITENOISE_USE_FINDERS = True

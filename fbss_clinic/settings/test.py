@@ -10,7 +10,9 @@ ALLOWED_HOSTS = ["*"]
 DEBUG = False
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests about SMTP delivery start real workers with EMAIL_BACKEND set to the SMTP backend.
+EMAIL_BACKEND = os.environ.get("FBSS_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+FBSS_SMS_FILE_PATH = os.environ.get("FBSS_SMS_FILE_PATH", str(VAR_DIR / "test-sms"))
 STORAGES = {
     **STORAGES,
     "default": {

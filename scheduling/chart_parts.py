@@ -1,0 +1,117 @@
+"""What scheduling adds to the chart (a section with a Book button, timeline entries) and to the
+home page (the worklist, today's arrivals, a clinician's day). Registered from ``apps.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from clinics.models import Membership
+from clinics.panels import Panel, register_home_panel
+from clinics.roles import Need, Role
+from patients.chart import Section, TimelineEntry, memo, register_section, register_timeline
+
+from . import selectors
+
+PANEL_ROWS = 10
+
+
+def _appointments(patient: Any, request: HttpRequest) -> list[Any]:
+    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))  # type: ignore[no-any-return]
+
+
+def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
+    membership = request.membership  # type: ignore[attr-defined]
+    now = timezone.now()
+    appointments = _appointments(patient, request)
+    return {
+        "upcoming": sorted((a for a in appointments if a.ends_at >= now), key=lambda a: a.starts_at),
+        "past": [a for a in appointments if a.ends_at < now][:10],
+        "follow_ups": selectors.patient_open_follow_ups(patient),
+        "can_book": membership.can(Need.BOOK),
+        "patient": patient,
+        "tz": membership.clinic.tz,
+    }
+
+
+def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
+    tz = request.membership.clinic.tz  # type: ignore[attr-defined]
+    entries = []
+    for a in _appointments(patient, request):
+        local = a.starts_at.astimezone(tz)
+        who = a.provider.get_full_name() or a.provider.get_username()
+        entries.append(
+            TimelineEntry(
+                when=local.date(),
+                kind="appointment",
+                title=_("%(type)s with %(who)s") % {"type": a.appointment_type.name, "who": who},
+                detail=f"{local:%H:%M} · {a.get_status_display()}",
+                url=reverse("scheduling:appointment", args=[a.public_id]),
+                sort_key=(local.time().isoformat(),),
+            )
+        )
+    return entries
+
+
+def _worklist_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    qs = selectors.worklist(membership.clinic)
+    return {"items": list(qs[:PANEL_ROWS]), "total": qs.count(), "today": timezone.localdate()}
+
+
+def _arrivals_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    clinic = membership.clinic
+    day = timezone.localtime(timezone.now(), clinic.tz).date()
+    return {"appointments": selectors.arrivals(clinic, day), "tz": clinic.tz, "day": day}
+
+
+def _my_day_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    clinic = membership.clinic
+    day = timezone.localtime(timezone.now(), clinic.tz).date()
+    return {"appointments": selectors.provider_day(clinic, membership.user, day), "tz": clinic.tz, "day": day}
+
+
+def register() -> None:
+    register_section(
+        Section(
+            key="appointments",
+            title=_l("Appointments"),
+            template="scheduling/chart_section.html",
+            load=load_section,
+            need=Need.VIEW_PATIENT,
+            order=44,
+        )
+    )
+    register_timeline("scheduling", timeline)
+    # The worklist replaces treatments' read-only "To book" panel (order 5), which goes at merge.
+    register_home_panel(
+        Panel(
+            key="worklist",
+            template="scheduling/panel_worklist.html",
+            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
+            context=_worklist_panel,
+            order=3,
+        )
+    )
+    register_home_panel(
+        Panel(
+            key="arrivals",
+            template="scheduling/panel_arrivals.html",
+            roles=frozenset({Role.FRONT_DESK}),
+            context=_arrivals_panel,
+            order=4,
+        )
+    )
+    register_home_panel(
+        Panel(
+            key="my_day",
+            template="scheduling/panel_my_day.html",
+            roles=frozenset({Role.PHYSICIAN, Role.THERAPIST, Role.PSYCHOLOGIST, Role.NURSE}),
+            context=_my_day_panel,
+            order=2,
+        )
+    )

@@ -1,0 +1,144 @@
+"""Booking forms. Dates and times are entered in the clinic's zone and become aware datetimes here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from clinics.validators import no_markup
+
+from . import availability
+from .models import AppointmentType, FollowUpRule, Room
+from .services import local_datetime
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class SlotFields(forms.Form):
+    """Provider, day and time in the clinic's zone, room, and the reason for an exception."""
+
+    provider = ProviderChoiceField(label=_("Provider"), queryset=None)  # type: ignore[arg-type]
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    minutes = forms.IntegerField(
+        label=_("Length (minutes)"), min_value=5, max_value=480, required=False,
+        help_text=_("Leave empty for the type's usual length."),
+    )  # fmt: skip
+    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none(), required=False)
+    override_reason = forms.CharField(
+        label=_("Reason for an exception"),
+        max_length=300,
+        required=False,
+        validators=[no_markup],
+        help_text=_("Only to book outside working hours, on leave, or a discharged patient."),
+    )
+
+    def __init__(self, *args: Any, clinic: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        from django.contrib.auth import get_user_model
+
+        ids = [u.pk for u in availability.providers_for(clinic)]
+        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
+            get_user_model()
+            .objects.filter(pk__in=ids)
+            .order_by(  # type: ignore[attr-defined]
+                "last_name", "first_name", "username"
+            )
+        )
+        self.fields["room"].queryset = Room.objects.filter(clinic=clinic, is_active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, at = data.get("day"), data.get("time")
+        if isinstance(day, date) and at is not None:
+            if not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
+                self.add_error("day", _("Enter a day between 2000 and 2100."))
+            else:
+                try:
+                    data["starts_at"] = local_datetime(self.clinic, day, at)
+                except ValidationError as exc:
+                    self.add_error("time", exc)
+        return data
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.cleaned_data["starts_at"]
+
+
+class BookingForm(SlotFields):
+    field_order = ["mrn", "appointment_type", "provider", "day", "time", "minutes", "room", "override_reason"]
+
+    appointment_type = forms.ModelChoiceField(label=_("Type"), queryset=AppointmentType.objects.none())
+
+    def __init__(self, *args: Any, clinic: Any, ask_patient: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, clinic=clinic, **kwargs)
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            clinic=clinic, is_active=True
+        )
+        if ask_patient:
+            self.fields["mrn"] = forms.CharField(
+                label=_("Patient's MRN"), max_length=32, validators=[no_markup],
+                help_text=_("The medical record number on the patient's chart."),
+            )  # fmt: skip
+            self.order_fields(self.field_order)
+
+
+class RescheduleForm(SlotFields):
+    pass
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, validators=[no_markup])
+
+
+class DayPickForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class NextFreeForm(forms.Form):
+    appointment_type = forms.ModelChoiceField(label=_("Type"), queryset=AppointmentType.objects.none())
+    provider = ProviderChoiceField(label=_("Provider"), queryset=None, required=False, empty_label=_("Anyone"))  # type: ignore[arg-type]
+    day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+    def __init__(self, *args: Any, clinic: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            clinic=clinic, is_active=True
+        )
+        ids = [u.pk for u in availability.providers_for(clinic)]
+        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
+            get_user_model()
+            .objects.filter(pk__in=ids)
+            .order_by(  # type: ignore[attr-defined]
+                "last_name", "first_name", "username"
+            )
+        )
+
+    def clean_day(self) -> date | None:
+        day = self.cleaned_data.get("day")
+        if day is not None and not (date(2000, 1, 1) <= day <= date(2100, 12, 31)):
+            raise ValidationError(_("Enter a day between 2000 and 2100."))
+        return day
+
+
+class FollowUpRuleForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpRule
+        fields = ["offset_days", "window_days", "appointment_type", "reason", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        clinic_id = self.instance.clinic_id
+        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
+            clinic_id=clinic_id, is_active=True
+        )
