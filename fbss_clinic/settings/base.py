@@ -235,6 +235,8 @@ FBSS_SMS_HTTP_URL = os.environ.get("FBSS_SMS_HTTP_URL", "")
 FBSS_SMS_HTTP_TOKEN = os.environ.get("FBSS_SMS_HTTP_TOKEN", "")
 FBSS_SMS_FROM = os.environ.get("FBSS_SMS_FROM", "")
 FBSS_SMS_DEFAULT_REGION = os.environ.get("FBSS_SMS_DEFAULT_REGION", "")
+# Where patients open their links (reminder e-mails and SMS): scheme, host and port, no trailing slash.
+FBSS_PUBLIC_URL = os.environ.get("FBSS_PUBLIC_URL", "http://localhost:8000")
 
 # Logs carry ids, never patient data; see clinics/logging.py for the filter that enforces it.
 LOGGING = {

@@ -9,7 +9,14 @@ from patients.models import PatientStatus
 from scheduling import services
 from scheduling.followups import _procedure_kind, sync_follow_ups_for_patient
 from scheduling.models import FollowUp, FollowUpEvent, FollowUpKind, FollowUpRule, FollowUpStatus
-from treatments.models import InterventionStatus, Modality, PlanStatus
+from treatments.models import (
+    Intervention,
+    InterventionStatus,
+    Modality,
+    NeuromodulationTrial,
+    PlanStatus,
+    ProcedureDetail,
+)
 from treatments.tests.factories import InterventionFactory, TreatmentPlanFactory
 
 from .conftest import MONDAY
@@ -37,23 +44,23 @@ def items(patient: Any, **filters: Any) -> dict[str, FollowUp]:
 
 
 @pytest.mark.parametrize(
-    ("details", "modality", "expected"),
+    ("typed", "modality", "expected"),
     [
-        ({"procedure_type": "esi_transforaminal"}, Modality.PROCEDURE, FollowUpEvent.INJECTION),
-        ({"procedure_type": "rfa"}, Modality.PROCEDURE, FollowUpEvent.RFA),
-        ({"procedure_type": "scs_implant"}, Modality.PROCEDURE, FollowUpEvent.IMPLANT),
-        ({"procedure_type": "other"}, Modality.PROCEDURE, None),
-        ({"device": "scs"}, Modality.NEUROMODULATION_TRIAL, FollowUpEvent.SCS_TRIAL),
-        ({"device": "pump"}, Modality.NEUROMODULATION_TRIAL, None),
-        ({}, Modality.PHYSICAL_THERAPY, None),
+        (ProcedureDetail(procedure_type="esi_transforaminal"), Modality.PROCEDURE, FollowUpEvent.INJECTION),
+        (ProcedureDetail(procedure_type="rfa"), Modality.PROCEDURE, FollowUpEvent.RFA),
+        (ProcedureDetail(procedure_type="scs_implant"), Modality.PROCEDURE, FollowUpEvent.IMPLANT),
+        (ProcedureDetail(procedure_type="other"), Modality.PROCEDURE, None),
+        (None, Modality.PROCEDURE, None),
+        (NeuromodulationTrial(device="scs"), Modality.NEUROMODULATION_TRIAL, FollowUpEvent.SCS_TRIAL),
+        (NeuromodulationTrial(device="pump"), Modality.NEUROMODULATION_TRIAL, None),
+        (None, Modality.NEUROMODULATION_TRIAL, None),
+        (None, Modality.PHYSICAL_THERAPY, None),
     ],
 )
-def test_the_adapter_reads_the_procedure_kind(details, modality, expected):
-    class Row:  # the adapter reads only these two attributes
-        pass
-
-    i = Row()
-    i.modality, i.details = modality, details  # type: ignore[attr-defined]
+def test_the_adapter_reads_the_typed_procedure_and_trial(typed, modality, expected):
+    i = Intervention(modality=modality)
+    if typed is not None:
+        typed.intervention = i  # sets the one-to-one's reverse side too: no query
     assert _procedure_kind(i) == expected
 
 
