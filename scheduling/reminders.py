@@ -24,13 +24,14 @@ the appointment's start) where the patient confirms or asks to cancel.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -118,6 +119,9 @@ def _quiet_end_after(local: datetime, rules: ClinicReminderSettings) -> datetime
 
 def plan(*, starts_at: datetime, channel: str, rules: ClinicReminderSettings, tz: Any, now: datetime) -> list[Planned]:
     """When each reminder of an appointment at ``starts_at`` goes (pure: no queries)."""
+    # In UTC: arithmetic on a datetime of the clinic's zone is wall-clock arithmetic, and 48 h
+    # before a Monday 09:00 after a clock change is not Saturday 09:00.
+    starts_at, now = starts_at.astimezone(UTC), now.astimezone(UTC)
     if starts_at <= now:
         return []
     hours = sorted({int(h) for h in rules.hours_before}, reverse=True)
@@ -276,7 +280,8 @@ def _item_key(message_id: int, failed_at: datetime) -> str:
 
 def sync_failed_reminders(clinic: Any) -> None:
     """Mirror the clinic's failed reminders as worklist items (kind "failed reminder"), and close
-    the items whose reminder was resent or cancelled since. At most five queries, whatever the count.
+    the items whose reminder was resent or cancelled since. Two queries when nothing changed, at
+    most five, whatever the number of rows.
     """
     failed = list(
         failed_messages(clinic_id=clinic.pk)
@@ -284,16 +289,16 @@ def sync_failed_reminders(clinic: Any) -> None:
         .values_list("pk", "owner_ref", "updated_at", "channel")
     )
     wanted = {_item_key(pk, at): (ref, channel) for pk, ref, at, channel in failed}
-    known = set(
-        FollowUp.objects.filter(
-            clinic=clinic, kind=FollowUpKind.FAILED_REMINDER, source_key__in=list(wanted)
-        ).values_list("source_key", flat=True)
+    known = dict(
+        FollowUp.objects.filter(clinic=clinic, kind=FollowUpKind.FAILED_REMINDER)
+        .filter(Q(source_key__in=list(wanted)) | Q(status=FollowUpStatus.OPEN))
+        .values_list("source_key", "status")
     )
     new = {key: value for key, value in wanted.items() if key not in known}
     if new:
-        ids = {int(outbox.parse_owner_ref(ref)[2]) for ref, _channel in new.values() if ref.split(":")[-1].isdigit()}
+        refs = [outbox.parse_owner_ref(ref)[2] for ref, _channel in new.values()]
         appointments = {
-            a.pk: a for a in Appointment.objects.filter(clinic=clinic, pk__in=ids).select_related("appointment_type")
+            a.pk: a for a in Appointment.objects.filter(clinic=clinic, pk__in=[int(pk) for pk in refs if pk.isdigit()])
         }
         rows = []
         for key, (ref, channel) in new.items():
@@ -304,15 +309,17 @@ def sync_failed_reminders(clinic: Any) -> None:
             rows.append(
                 FollowUp(
                     clinic=clinic, patient_id=a.patient_id, kind=FollowUpKind.FAILED_REMINDER, source_key=key,
-                    due_date=a.local_start().date(), source_appointment=a, appointment_type=a.appointment_type,
-                    provider_id=a.provider_id,
+                    due_date=a.starts_at.astimezone(clinic.tz).date(), source_appointment=a,
+                    appointment_type_id=a.appointment_type_id, provider_id=a.provider_id,
                     reason=_("The %(channel)s reminder could not be sent") % {"channel": Channel(channel).label},
                 )
             )  # fmt: skip
         FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    FollowUp.objects.filter(clinic=clinic, kind=FollowUpKind.FAILED_REMINDER, status=FollowUpStatus.OPEN).exclude(
-        source_key__in=list(wanted)
-    ).update(status=FollowUpStatus.CLOSED, closed_reason="resolved", updated_at=timezone.now())
+    stale = [key for key, status in known.items() if status == FollowUpStatus.OPEN and key not in wanted]
+    if stale:
+        FollowUp.objects.filter(clinic=clinic, kind=FollowUpKind.FAILED_REMINDER, source_key__in=stale).update(
+            status=FollowUpStatus.CLOSED, closed_reason="resolved", updated_at=timezone.now()
+        )
 
 
 def close_items_of(appointment: Appointment) -> None:
