@@ -3,7 +3,6 @@ see its reminder in the outbox on the appointment page, open the patient's confi
 message as the patient would, confirm, then find it on the day view and check the patient in."""
 
 import re
-
 from datetime import date, time
 
 import pytest
