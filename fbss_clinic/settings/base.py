@@ -253,6 +253,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("FBSS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Replaces Django's default unfiltered console handler on "django" (it printed "Not Found:
+        # /a/<token>/" and "Gone: ..." with the raw token in dev).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # runserver's request lines carry paths (patient-link tokens): through the filters too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
