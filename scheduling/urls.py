@@ -37,11 +37,7 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<uuid:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
-    path(
-        "appointments/<uuid:appointment_id>/reminders/<int:message_id>/resend/",
-        views.reminder_resend,
-        name="reminder_resend",
-    ),
+    path("appointments/<uuid:appointment_id>/reminders/resend/", views.reminder_resend, name="reminder_resend"),
     # One route per click (no free-form action in the path, so every route is a known page).
     path(
         "appointments/<uuid:appointment_id>/confirm/", views.appointment_action, {"action": "confirm"}, name="confirm"

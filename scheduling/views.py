@@ -397,10 +397,14 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def reminder_resend(request: HttpRequest, appointment_id: str, message_id: int) -> HttpResponse:
+def reminder_resend(request: HttpRequest, appointment_id: str) -> HttpResponse:
+    """Resend one reminder of the appointment (its id in the form; another appointment's is refused)."""
     appointment = _appointment(request, appointment_id, Need.BOOK)
+    raw = request.POST.get("message", "")
     try:
-        reminders.resend(appointment=appointment, message_id=message_id)
+        if not raw.isdigit() or len(raw) > 18:
+            raise ValidationError(_("Choose one of this appointment's reminders."), code="message")
+        reminders.resend(appointment=appointment, message_id=int(raw))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

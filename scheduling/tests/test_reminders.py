@@ -364,7 +364,9 @@ def test_a_failed_reminder_shows_on_the_worklist_and_is_resent_from_the_appointm
     assert page in html
     detail = desk.get(page).content.decode()
     assert detail.count('data-testid="reminder"') == 2 and "Failed" in detail and failed.last_error in detail
-    assert desk.post(reverse("scheduling:reminder_resend", args=[a.public_id, failed.pk])).status_code == 302
+    assert (
+        desk.post(reverse("scheduling:reminder_resend", args=[a.public_id]), {"message": failed.pk}).status_code == 302
+    )
     failed.refresh_from_db()
     assert failed.status == Status.PENDING and failed.attempts == 0
     assert "Reminder failed" not in desk.get(reverse("scheduling:worklist")).content.decode()
@@ -378,10 +380,12 @@ def test_resend_refuses_a_message_of_another_appointment_and_the_outsider(
     other = rows(b)[0]
     Message.objects.filter(pk=other.pk).update(status=Status.FAILED)
     desk = login(frontdesk_a)
-    desk.post(reverse("scheduling:reminder_resend", args=[a.public_id, other.pk]))
+    desk.post(reverse("scheduling:reminder_resend", args=[a.public_id]), {"message": other.pk})
+    desk.post(reverse("scheduling:reminder_resend", args=[a.public_id]), {"message": "1; drop"})
     other.refresh_from_db()
     assert other.status == Status.FAILED
-    assert login(outsider).post(reverse("scheduling:reminder_resend", args=[b.public_id, other.pk])).status_code == 404
+    url = reverse("scheduling:reminder_resend", args=[b.public_id])
+    assert login(outsider).post(url, {"message": other.pk}).status_code == 404
 
 
 def test_the_worklist_query_count_does_not_grow_with_failed_reminders(
