@@ -179,13 +179,17 @@ def render(appointment: Appointment, *, channel: str, url: str) -> tuple[str, st
 def schedule(appointment: Appointment) -> list[Message]:
     """Queue the reminders of a new appointment (call inside the booking's transaction)."""
     patient, clinic = appointment.patient, appointment.clinic
-    if patient.status != PatientStatus.ACTIVE or appointment.status not in UPCOMING_STATUSES:
+    now = timezone.now()
+    if (
+        patient.status != PatientStatus.ACTIVE
+        or appointment.status not in UPCOMING_STATUSES
+        or appointment.starts_at <= now
+    ):
         return []
     target = channel_for(patient)
     if target is None:
         return []
     channel, recipient = target
-    now = timezone.now()
     planned = plan(starts_at=appointment.starts_at, channel=channel, rules=settings_for(clinic), tz=clinic.tz, now=now)
     if not planned:
         return []
