@@ -467,3 +467,31 @@ def test_a_reminder_email_with_its_ics_reaches_a_real_smtp_server(clinic, physic
     assert event.decoded("dtend") == a.ends_at.astimezone(UTC)
     assert clinic.name in str(event["summary"]) and "Follow-up" not in str(event["summary"])
     assert "1 Lake Street" in str(event["location"])
+
+
+def test_a_refused_link_is_logged_without_its_token(client, clinic, physician_a, clock):
+    """Django logs "Gone: /a/<token>/" for a 410: every handler on the way scrubs the token."""
+    import io
+    import logging
+
+    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    token = token_of(rows(a)[0])
+    clock.move_to(a.starts_at + timedelta(minutes=1))
+    from notifications.logging import ScrubLinkTokenFilter
+
+    django_log = logging.getLogger("django")
+    # Only our handlers remain on "django" (pytest adds its own capture, which is not ours to judge).
+    ours = [h for h in django_log.handlers if any(isinstance(f, ScrubLinkTokenFilter) for f in h.filters)]
+    theirs = [h for h in django_log.handlers if h not in ours and type(h).__module__.startswith("logging")]
+    assert ours and not theirs, "Django's default unfiltered console handler is replaced"
+    streams = []
+    for handler in ours:
+        assert isinstance(handler, logging.StreamHandler)
+        streams.append((handler, handler.setStream(io.StringIO())))
+    try:
+        assert client.get(f"/a/{token}/").status_code == 410
+        written = "".join(h.stream.getvalue() for h, _old in streams)
+    finally:
+        for handler, old in streams:
+            handler.setStream(old)
+    assert "/a/[token]/" in written and token not in written
