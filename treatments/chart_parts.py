@@ -274,16 +274,6 @@ def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, A
     return {"plans": list(qs[:20]), "today": timezone.localdate()}
 
 
-def _to_book(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
-    """The front desk's work list: planned sessions and procedures of active plans, soonest first."""
-    qs = selectors.interventions_to_book(membership.clinic)
-    items = [
-        {"i": i, "patient": i.plan.patient, "modality": i.get_modality_display(), "what": booking_label(i)}
-        for i in qs[:20]
-    ]
-    return {"items": items, "total": qs.count()}
-
-
 def register() -> None:
     register_section(
         Section(
@@ -317,15 +307,6 @@ def register() -> None:
     )
     register_timeline("treatments", timeline)
     register_header("treatments", header)
-    register_home_panel(
-        Panel(
-            key="to_book",
-            template="treatments/panel_to_book.html",
-            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
-            context=_to_book,
-            order=5,
-        )
-    )
     register_home_panel(
         Panel(
             key="plans_due_for_review",

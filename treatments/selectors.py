@@ -26,7 +26,6 @@ from .models import (
     CareTeamMember,
     Goal,
     Intervention,
-    InterventionStatus,
     Medication,
     Modality,
     NeuromodulationTrial,
@@ -362,23 +361,6 @@ def _label(model: type[models.Model], record: Any, members: dict[Any, Any]) -> s
     if model is NeuromodulationTrial:
         return c.label_of(c.DEVICES, record.device)
     return str(record.title)
-
-
-def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
-    """Planned, bookable interventions of the clinic's active plans, the soonest first."""
-    bookable = [modality for modality, kind in kinds.KINDS.items() if kind.bookable]
-    return (
-        interventions_with_details()
-        .filter(
-            plan__patient__clinic=clinic,
-            plan__patient__status=PatientStatus.ACTIVE,
-            plan__status=PlanStatus.ACTIVE,
-            status=InterventionStatus.PLANNED,
-            modality__in=bookable,
-        )
-        .select_related("plan__patient")
-        .order_by(models.F("start_date").asc(nulls_last=True), "id")
-    )
 
 
 # --- Reports computed by the database ------------------------------------------------------------

@@ -200,7 +200,7 @@ def test_a_deceased_patient_s_plans_close_and_medications_stop(patient_a, physic
 
 
 @pytest.mark.parametrize("status", [PatientStatus.DISCHARGED, PatientStatus.DECEASED])
-def test_inactive_patients_leave_the_treatment_work_lists(patient_a, physician_a, frontdesk_a, status):
+def test_inactive_patients_leave_the_plans_due_for_review(patient_a, physician_a, frontdesk_a, status):
     from clinics.models import Membership
     from treatments import selectors
 
@@ -208,10 +208,8 @@ def test_inactive_patients_leave_the_treatment_work_lists(patient_a, physician_a
                                        review_date=timezone.localdate())  # fmt: skip
     InterventionFactory.create(plan=plan, modality=Modality.PHYSICAL_THERAPY)
     membership = Membership.objects.get(user=physician_a, clinic=patient_a.clinic)
-    assert selectors.interventions_to_book(patient_a.clinic).exists()
     assert selectors.plans_due_for_review(membership).exists()
 
     patient_change_status(patient=patient_a, status=status, by=frontdesk_a)
 
-    assert not selectors.interventions_to_book(patient_a.clinic).exists()
     assert not selectors.plans_due_for_review(membership).exists()
