@@ -72,12 +72,17 @@ def settings_for(clinic: Any) -> ClinicReminderSettings:
     return found or ClinicReminderSettings(clinic=clinic)
 
 
-def sms_number(raw: str) -> str | None:
-    """The patient's number in E.164 if it is a valid mobile number, else None (no SMS)."""
-    if not raw or not raw.strip():
+def sms_number(raw: object) -> str | None:
+    """The patient's number in E.164 if it is a valid mobile number, else None (no SMS).
+
+    ``raw`` is the patient's ``PhoneNumberField`` value (a ``PhoneNumber``, stored in E.164) or
+    plain text; either way it is checked again here, since a stored number may have become invalid.
+    """
+    text = str(raw or "").strip()
+    if not text:
         return None
     try:
-        e164 = normalize_phone(raw)
+        e164 = normalize_phone(text)
     except ValidationError:
         return None
     kind = phonenumbers.number_type(phonenumbers.parse(e164))
