@@ -6,3 +6,8 @@ class OutcomesConfig(AppConfig):
     name = "outcomes"
     verbose_name = _("Outcomes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import survey_wiring
+
+        survey_wiring.connect()
