@@ -10,5 +10,6 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("plans/", include("treatments.urls")),
     path("schedule/", include("scheduling.urls")),
+    path("outcomes/", include("outcomes.urls_staff")),
     path("django-admin/", admin.site.urls),
 ]

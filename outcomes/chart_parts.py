@@ -11,10 +11,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from clinics.roles import Need
+from clinics.models import Membership
+from clinics.panels import Panel, register_home_panel
+from clinics.roles import CLINICIANS, Need
 from patients.chart import Section, register_section
 
-from . import charts, selectors
+from . import charts, reports, selectors
 
 
 def chart_context(patient: Any, tz: Any, today: Any) -> dict[str, Any]:
@@ -73,6 +75,12 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
     return chart_context(patient, tz, timezone.localtime(timezone.now(), tz).date())
 
 
+def _worklist_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    clinic = membership.clinic
+    worklist = reports.clinician_worklist(clinic, timezone.localtime(timezone.now(), clinic.tz).date())
+    return {"alerts": worklist.alerts, "worse": worklist.worse, "overdue": worklist.overdue}
+
+
 def register() -> None:
     register_section(
         Section(
@@ -84,4 +92,12 @@ def register() -> None:
             order=35,
         )
     )
-
+    register_home_panel(
+        Panel(
+            key="outcomes_worklist",
+            template="outcomes/panel_worklist.html",
+            roles=frozenset(CLINICIANS),
+            context=_worklist_panel,
+            order=1,
+        )
+    )

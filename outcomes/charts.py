@@ -191,9 +191,9 @@ def render(
         name.text = s.label
         for value in (s.y_min, (s.y_min + s.y_max) / 2, s.y_max):
             ty = y_of(value)
-            tick = ET.SubElement(panel, "text", {"x": str(lay.left - 6), "y": _fmt(ty + 4), "font-size": "10",
-                                                 "text-anchor": "end", "fill": "#333333"})  # fmt: skip
-            tick.text = _fmt(float(value))
+            y_label = ET.SubElement(panel, "text", {"x": str(lay.left - 6), "y": _fmt(ty + 4), "font-size": "10",
+                                                    "text-anchor": "end", "fill": "#333333"})  # fmt: skip
+            y_label.text = _fmt(float(value))
         if s.band is not None:
             band_low, band_high = s.band
             top_y, bottom_y = y_of(band_high), y_of(band_low)

@@ -105,7 +105,7 @@ def patient_score_series(patient: Any, tz: tzinfo, keys: tuple[str, ...] = CHART
     )
     for version_id, score_key, total, band_key, submitted_at in rows:
         instrument_key, _definition, spec = specs[version_id]
-        if score_key != spec.key or instrument_key not in series:
+        if total is None or submitted_at is None or score_key != spec.key or instrument_key not in series:
             continue
         target = series[instrument_key]
         band_label = next((text(b.label) for b in spec.bands if b.key == band_key), band_key)
@@ -161,15 +161,18 @@ def patient_treatment_events(patient: Any) -> list[TreatmentEvent]:
         .select_related("procedure", "trial")
     )
     for i in interventions:
+        when = i.start_date
+        if when is None:
+            continue
         if i.modality == Modality.PROCEDURE:
             procedure = getattr(i, "procedure", None)
             kind_key = procedure.procedure_type if procedure else ""
             label = c.label_of(c.PROCEDURE_TYPES, kind_key) or str(i.get_modality_display())
-            events.append(TreatmentEvent(when=i.start_date, label=label, kind="implant" if kind_key in IMPLANTS else "procedure"))
+            events.append(TreatmentEvent(when=when, label=label, kind="implant" if kind_key in IMPLANTS else "procedure"))
         else:
             trial = getattr(i, "trial", None)
             device = c.label_of(c.DEVICES, trial.device) if trial else ""
-            events.append(TreatmentEvent(when=i.start_date, label=_("%(device)s trial") % {"device": device} if device else _("Trial"), kind="trial"))
+            events.append(TreatmentEvent(when=when, label=_("%(device)s trial") % {"device": device} if device else _("Trial"), kind="trial"))
     plans = TreatmentPlan.objects.filter(patient=patient).exclude(status=PlanStatus.DRAFT)
     for plan in plans:
         events.append(TreatmentEvent(when=plan.start_date, label=_("Plan started: %(title)s") % {"title": plan.title}, kind="plan"))
