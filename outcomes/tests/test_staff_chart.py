@@ -176,8 +176,11 @@ def test_the_chart_draws_the_scores_the_band_and_the_treatment_events(
     root = _section_svg(html)
     counts = {g.get("data-series"): len(g.findall("*[@class='point']")) for g in root.iterfind(".//svg:g[@class='series']", NS)}
     assert counts == {"odi": 4, "nrs_back": 4, "nrs_leg": 0, "phq9": 2, "gad7": 0}
-    bands = {b.get("data-series"): (b.get("data-low"), b.get("data-high")) for b in root.iterfind(".//svg:rect[@class='band']", NS)}
-    assert bands == {"odi": ("40.0", "60.0"), "nrs_back": ("6", "10"), "phq9": ("7", "17")}
+    bands = {
+        b.get("data-series"): (Decimal(b.get("data-low", "")), Decimal(b.get("data-high", "")))
+        for b in root.iterfind(".//svg:rect[@class='band']", NS)
+    }
+    assert bands == {"odi": (40, 60), "nrs_back": (6, 10), "phq9": (7, 17)}
     lines = root.findall(".//svg:line[@class='event']", NS)
     assert sorted((line.get("data-date"), line.get("data-kind")) for line in lines) == [
         ((START + timedelta(days=20)).isoformat(), "plan"), ((START + timedelta(days=40)).isoformat(), "procedure")]  # fmt: skip
