@@ -67,3 +67,52 @@ def respond(patient: Any, version: InstrumentVersion, answers: dict[str, str], o
 
 def score_of(key: str, value: int, patient: Any, versions: dict[str, InstrumentVersion], on: date) -> Response:
     return respond(patient, versions[key], answers_for(key, value), on)
+
+
+# --- schedules and invitations (rows as the scheduling services would leave them) ---------------
+
+WAVES = [("baseline", "Baseline", 0, True), ("w6", "6 weeks", 42, False), ("m3", "3 months", 91, False)]
+
+
+def make_schedule(clinic: Any, name: str = "Test schedule") -> Any:
+    from outcomes.models import SurveySchedule, SurveyWave
+
+    schedule = SurveySchedule.objects.create(clinic=clinic, name=name)
+    for key, label, offset, baseline in WAVES:
+        SurveyWave.objects.create(schedule=schedule, key=key, label=label, offset_days=offset,
+                                  instruments=["odi"], is_baseline=baseline)  # fmt: skip
+    return schedule
+
+
+def enrol(patient: Any, schedule: Any, anchor: date) -> dict[str, Any]:
+    """An enrolment and one invitation per wave (pending), by wave key."""
+    from datetime import timedelta
+
+    from outcomes.models import SurveyEnrolment, SurveyInvitation
+
+    enrolment = SurveyEnrolment.objects.create(patient=patient, schedule=schedule, anchor_date=anchor)
+    invitations = {}
+    for wave in schedule.waves.all():
+        due = anchor + timedelta(days=wave.offset_days)
+        opens = datetime.combine(due, time(9, 0), tzinfo=UTC)
+        invitations[wave.key] = SurveyInvitation.objects.create(
+            enrolment=enrolment, patient=patient, wave=wave, due_date=due, opens_at=opens,
+            expires_at=opens + timedelta(days=wave.window_days),
+        )  # fmt: skip
+    return invitations
+
+
+def answer(invitation: Any, versions: dict[str, InstrumentVersion], key: str, value: int,
+           extra: dict[str, str] | None = None) -> Response:  # fmt: skip
+    """The patient answers ``key`` for ``invitation`` on its due date, through the real services;
+    the invitation is then completed."""
+    from outcomes.models import InvitationStatus, SurveyInvitation
+
+    response = response_start(patient=invitation.patient, instrument_version=versions[key])
+    Response.objects.filter(pk=response.pk).update(invitation=invitation)
+    response.invitation = invitation
+    response_answers_save(response=response, answers={**answers_for(key, value), **(extra or {})})
+    at = datetime.combine(invitation.due_date, time(12, 0), tzinfo=UTC)
+    response_submit(response=response, at=at)
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.COMPLETED, completed_at=at)
+    return response
