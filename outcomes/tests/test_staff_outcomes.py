@@ -122,7 +122,7 @@ def test_the_mean_change_per_wave_has_n_and_a_t_interval(login: Any, physician_a
     got = {r["wave_or_group"]: r for r in rows if r["table"] == "mean_change" and r["instrument"] == "odi"}
     assert set(got) == {"6 weeks", "3 months"}  # the baseline has no change
     for wave, t in (("w6", 3.182), ("m3", 12.706)):  # n = 4 (df 3) and n = 2 (df 1)
-        changes = [s[wave] - s["baseline"] for s in SERIES.values() if s.get(wave) is not None]
+        changes = [int(s[wave] or 0) - int(s["baseline"] or 0) for s in SERIES.values() if s.get(wave) is not None]
         mean, sd = statistics.mean(changes), statistics.stdev(changes)
         row = got[LABEL[wave]]
         assert int(row["n"]) == len(changes)
@@ -145,7 +145,7 @@ def test_responders_by_intervention_take_each_patients_latest_follow_up(
         if follow_ups:
             tally = expected.setdefault(labels[GROUP[name]], [0, 0])
             tally[0] += 1
-            tally[1] += _improved(waves["baseline"], follow_ups[-1])
+            tally[1] += _improved(int(waves["baseline"] or 0), follow_ups[-1])
     assert {k: v for k, v in got.items() if v[0]} == {k: tuple(v) for k, v in expected.items()}
     assert got["Radiofrequency ablation"] == (1, 1) and got["Spinal cord stimulator"] == (1, 0)
 
