@@ -11,5 +11,7 @@ urlpatterns = [
     path("plans/", include("treatments.urls")),
     path("schedule/", include("scheduling.urls")),
     path("outcomes/", include("outcomes.urls_staff")),
+    path("outcomes/", include("outcomes.urls_surveys")),
+    path("survey/", include("outcomes.urls_survey")),
     path("django-admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ class OutcomesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import chart_parts
+        from . import chart_parts, survey_wiring
 
         chart_parts.register()
+        survey_wiring.connect()

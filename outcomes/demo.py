@@ -1,7 +1,7 @@
 """Demo survey history (see the seed_demo command): two years of outcome scores around treatments.
 
-Each clinic gets a standard schedule (baseline, 6 weeks, 3, 6, 12, 24 months after the plan's
-start) and a cohort of patients with a plan (radiofrequency ablation, a spinal cord stimulator,
+Each clinic's default schedule (baseline, 6 weeks, 3, 6, 12, 24 months) is anchored at the start
+of each demo patient's plan, and each clinic gets a cohort of patients with a plan (radiofrequency ablation, a spinal cord stimulator,
 physical therapy only, or medication only) started up to two years ago. Past waves are answered
 (a few missed), through the real services, so every stored score is the real scoring's; those who
 respond to their treatment improve after it, the others do not, and one gets worse. One patient's
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,32 +25,12 @@ from django.utils import timezone
 
 from clinics.demo import DemoContext
 
-from .models import (
-    AnchorKind,
-    InstrumentVersion,
-    InvitationStatus,
-    Response,
-    SafetyAlert,
-    SurveyEnrolment,
-    SurveyInvitation,
-    SurveySchedule,
-    SurveyWave,
-)
-from .services import instruments_load_shipped, response_answers_save, response_start, response_submit
+from . import survey_flow, surveys
+from .models import InstrumentVersion, InvitationStatus, SurveyEnrolment, SurveyInvitation, SurveySchedule
+from .services import instruments_load_shipped, response_submit
 
 SEED = 1010
-SCHEDULE_NAME = "Standard follow-up (demo)"
 INSTRUMENTS = ["odi", "nrs_back", "nrs_leg", "phq9", "gad7"]
-# key, label, days after the anchor, baseline
-WAVES = [
-    ("baseline", "Baseline", 0, True),
-    ("w6", "6 weeks", 42, False),
-    ("m3", "3 months", 91, False),
-    ("m6", "6 months", 182, False),
-    ("m12", "12 months", 365, False),
-    ("m24", "24 months", 730, False),
-]
-WINDOW = 14
 
 
 @dataclass(frozen=True)
@@ -98,7 +78,7 @@ def seed(ctx: DemoContext) -> None:
         instruments_load_shipped()
     versions = _latest_versions()
     for key, clinic in ctx.clinics.items():
-        schedule = _schedule(clinic)
+        schedule = surveys.ensure_clinic_defaults(clinic)
         today = timezone.localtime(timezone.now(), clinic.tz).date()
         for member in (m for m in COHORT if m.clinic == key):
             patient, anchor = _cohort_patient(ctx, clinic, member, today)
@@ -113,19 +93,6 @@ def _latest_versions() -> dict[str, InstrumentVersion]:
             continue  # keep the demo on the placeholder ODI: no licensed text in the demo
         versions.setdefault(version.instrument.key, version)
     return versions
-
-
-def _schedule(clinic: Any) -> SurveySchedule:
-    schedule, _created = SurveySchedule.objects.get_or_create(
-        clinic=clinic, name=SCHEDULE_NAME, defaults={"anchor_kind": AnchorKind.PLAN_ACTIVATION}
-    )
-    for key, label, offset, baseline in WAVES:
-        if not SurveyWave.objects.filter(schedule=schedule, key=key).exists():
-            wave = SurveyWave(schedule=schedule, key=key, label=label, offset_days=offset, window_days=WINDOW,
-                              instruments=INSTRUMENTS, is_baseline=baseline)  # fmt: skip
-            wave.full_clean()
-            wave.save()
-    return schedule
 
 
 def _cohort_patient(ctx: DemoContext, clinic: Any, m: Member, today: date) -> tuple[Any, date]:
@@ -204,13 +171,12 @@ def _earlier_demo_patients(ctx: DemoContext, key: str, schedule: SurveySchedule,
 
 def _history(patient: Any, schedule: SurveySchedule, anchor: date, today: date,
              versions: dict[str, InstrumentVersion], tz: ZoneInfo, m: Member) -> None:  # fmt: skip
+    """Enrol the patient (the real service: one invitation per wave, past windows expired), then
+    answer the waves the patient answered, page by page, at the time they were open."""
     if SurveyEnrolment.objects.filter(patient=patient, schedule=schedule).exists():
         return
     rng = random.Random(f"{SEED}:{m.mrn}")  # noqa: S311 - demo data, not security
-    enrolment = SurveyEnrolment(patient=patient, schedule=schedule, anchor_date=anchor,
-                                source_kind=AnchorKind.PLAN_ACTIVATION)  # fmt: skip
-    enrolment.full_clean()
-    enrolment.save()
+    surveys.enrol(patient=patient, schedule=schedule, anchor_date=anchor, by=None)
     baseline = {
         "odi": rng.randrange(19, 31) * 2,
         "nrs_back": rng.randint(6, 9),
@@ -218,39 +184,52 @@ def _history(patient: Any, schedule: SurveySchedule, anchor: date, today: date,
         "phq9": rng.randint(7, 15),
         "gad7": rng.randint(5, 12),
     }
-    waves = list(schedule.waves.order_by("offset_days"))
-    answered = [w for w in waves if anchor + timedelta(days=w.offset_days) + timedelta(days=WINDOW) <= today]
-    for wave in waves:
-        due = anchor + timedelta(days=wave.offset_days)
-        opens = datetime.combine(due, time(9, 0), tzinfo=tz)
-        invitation = SurveyInvitation(enrolment=enrolment, patient=patient, wave=wave, due_date=due, opens_at=opens,
-                                      expires_at=opens + timedelta(days=WINDOW), language="en")  # fmt: skip
-        last = bool(answered) and wave == answered[-1]
-        if due > today:
-            invitation.status = InvitationStatus.PENDING
-        elif due + timedelta(days=WINDOW) > today:
-            invitation.status = InvitationStatus.OPEN  # still open: answered or not yet
-            invitation.invited_at = opens
-        elif wave.is_baseline or last or rng.random() < 0.85:
-            invitation.status = InvitationStatus.COMPLETED
-            invitation.invited_at = opens
-            invitation.completed_at = opens + timedelta(days=rng.randint(0, 5), hours=3)
-        else:
-            invitation.status = InvitationStatus.EXPIRED
-            invitation.invited_at = opens
-        invitation.full_clean()
-        invitation.save()
-        if invitation.status != InvitationStatus.COMPLETED or invitation.completed_at is None:
-            continue
-        effect = _effect(m, wave.offset_days, rng)
+    invitations = list(
+        SurveyInvitation.objects.filter(patient=patient, enrolment__schedule=schedule)
+        .select_related("wave", "enrolment", "patient")
+        .order_by("due_date")
+    )
+    closed = [i for i in invitations if i.status == InvitationStatus.EXPIRED]
+    for invitation in closed:
+        last = invitation == closed[-1]
+        if not (invitation.wave.is_baseline or last or rng.random() < 0.85):
+            continue  # missed: stays expired
+        at = invitation.opens_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(1, 9))
+        effect = _effect(m, invitation.wave.offset_days, rng)
+        values = {}
         for key in INSTRUMENTS:
             low, high = RANGES[key]
             value = round(baseline[key] * (1 - effect) + rng.uniform(-1, 1) * (high - low) / 25)
-            if wave.is_baseline:
-                value = baseline[key]
-            value = max(low, min(high, value))
-            answers = _answers(key, value, item9=m.alert and key == "phq9" and last)
-            _respond(patient, versions[key], invitation, answers, invitation.completed_at)
+            values[key] = max(low, min(high, baseline[key] if invitation.wave.is_baseline else value))
+        pgic = 2 if effect > 0.25 else 4 if effect > -0.05 else 6
+        _answer_wave(invitation, values, pgic, at, item9=m.alert and last)
+
+
+def _answer_wave(invitation: SurveyInvitation, values: dict[str, int], pgic: int, at: datetime, *, item9: bool) -> None:
+    """The patient's answers, through the survey's own page service, then each response scored with
+    its changes stored (what submitting does), and the invitation completed.
+
+    The window is long closed, so the demo reopens it for the moment of the answers; the one-use
+    link of a real submission cannot be used in the past (links expire by the real clock)."""
+    SurveyInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.OPEN)
+    invitation.status = InvitationStatus.OPEN
+    responses = []
+    for page in survey_flow.pages_for(invitation):
+        key = page.version.instrument.key
+        if key in values:
+            answers = _answers(key, values[key], item9=item9 and key == "phq9")
+        elif key == "pgic":
+            answers = {"change": str(pgic)}
+        else:
+            answers = {"work_status": "part_time", "analgesic_use": "some_days", "satisfaction": str(6 - min(5, max(1, pgic)))}
+        responses.append(survey_flow.page_save(invitation=invitation, page=page, answers=answers, now=at))
+    for response in responses:
+        response_submit(response=response, at=at)
+        survey_flow.response_changes_store(response=response)
+    invitation.status = InvitationStatus.COMPLETED
+    invitation.completed_at = at
+    invitation.full_clean(validate_constraints=False)
+    invitation.save(update_fields=["status", "completed_at", "updated_at"])
 
 
 def _effect(m: Member, offset: int, rng: random.Random) -> float:
@@ -287,17 +266,3 @@ def _spread(keys: list[str], total: int, most: int) -> dict[str, str]:
     total = max(0, min(total, most * len(keys)))
     base, extra = divmod(total, len(keys))
     return {key: str(base + (1 if n < extra else 0)) for n, key in enumerate(keys)}
-
-
-def _respond(patient: Any, version: InstrumentVersion, invitation: SurveyInvitation, answers: dict[str, str],
-             at: datetime) -> Response:  # fmt: skip
-    response = response_start(patient=patient, instrument_version=version)
-    # The demo answers on the patient's behalf: the response belongs to its invitation's wave.
-    Response.objects.filter(pk=response.pk).update(invitation=invitation)
-    response.invitation = invitation
-    response_answers_save(response=response, answers=answers)
-    result = response_submit(response=response, at=at)
-    for alert in result.alerts:
-        SafetyAlert.objects.get_or_create(response=response, kind=alert.key,
-                                          defaults={"patient": patient, "level": alert.level})  # fmt: skip
-    return response

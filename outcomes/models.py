@@ -186,6 +186,8 @@ class AnchorKind(models.TextChoices):
 class SurveySchedule(models.Model):
     """A clinic's survey schedule: waves of instruments at days after an anchor date."""
 
+    clinic_field = "clinic"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="survey_schedules")
     name = models.CharField(_("name"), max_length=120)
@@ -257,6 +259,8 @@ class PatientSurveyPreference(models.Model):
 class SurveyEnrolment(models.Model):
     """A patient on a schedule from an anchor date; its invitations are one per wave."""
 
+    clinic_field = "patient__clinic"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="survey_enrolments")
     schedule = models.ForeignKey(SurveySchedule, on_delete=models.PROTECT, related_name="enrolments")
@@ -305,6 +309,8 @@ class SurveyInvitation(models.Model):
     Its links are ``notifications.links`` tokens with owner ``outcomes.surveyinvitation:<pk>``
     (only their hashes are stored there); ``link_token_hash`` is the latest one issued.
     """
+
+    clinic_field = "patient__clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrolment = models.ForeignKey(SurveyEnrolment, on_delete=models.CASCADE, related_name="invitations")
@@ -371,6 +377,8 @@ class AlertLevel(models.TextChoices):
 
 class SafetyAlert(models.Model):
     """An alert rule of an instrument met by an answer (PHQ-9 item 9 above 0). Open until acknowledged."""
+
+    clinic_field = "patient__clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="safety_alerts")

@@ -104,8 +104,9 @@ def enrol(patient: Any, schedule: Any, anchor: date) -> dict[str, Any]:
 
 def answer(invitation: Any, versions: dict[str, InstrumentVersion], key: str, value: int,
            extra: dict[str, str] | None = None) -> Response:  # fmt: skip
-    """The patient answers ``key`` for ``invitation`` on its due date, through the real services;
-    the invitation is then completed."""
+    """The patient answers ``key`` for ``invitation`` on its due date, through the real services
+    (scored, changes from baseline stored as submitting does); the invitation is then completed."""
+    from outcomes import survey_flow
     from outcomes.models import InvitationStatus, SurveyInvitation
 
     response = response_start(patient=invitation.patient, instrument_version=versions[key])
@@ -114,5 +115,6 @@ def answer(invitation: Any, versions: dict[str, InstrumentVersion], key: str, va
     response_answers_save(response=response, answers={**answers_for(key, value), **(extra or {})})
     at = datetime.combine(invitation.due_date, time(12, 0), tzinfo=UTC)
     response_submit(response=response, at=at)
+    survey_flow.response_changes_store(response=response)
     SurveyInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.COMPLETED, completed_at=at)
     return response
