@@ -5,7 +5,7 @@ of each demo patient's plan, and each clinic gets a cohort of patients with a pl
 physical therapy only, or medication only) started up to two years ago. Past waves are answered
 (a few missed), through the real services, so every stored score is the real scoring's; those who
 respond to their treatment improve after it, the others do not, and one gets worse. One patient's
-latest PHQ-9 answers item 9 above 0, leaving a safety alert open. The demo's earlier patients
+latest PHQ-9 answers item 9 above 0, leaving a safety alert open. One patient missed the latest wave (overdue). The demo's earlier patients
 with plans (the RFA, the SCS trial, the active opioid plan) get their baseline and waves too.
 
 Deterministic (``random.Random(SEED)`` per patient) and safe to run again: a patient already
@@ -47,10 +47,12 @@ class Member:
     anchor_days_ago: int
     alert: bool = False
     worsens: bool = False
+    misses_last: bool = False
 
 
 COHORT = [
-    Member("north", "N-3001", "Helen", "Carter", date(1966, 4, 2), "female", "physician.north", "rfa", True, 760),
+    Member("north", "N-3001", "Helen", "Carter", date(1966, 4, 2), "female", "physician.north", "rfa", True, 760,
+           misses_last=True),  # fmt: skip
     Member("north", "N-3002", "Omar", "Haddad", date(1971, 7, 19), "male", "physician.north", "rfa", False, 700),
     Member("north", "N-3003", "Grace", "Liu", date(1969, 10, 8), "female", "physician.both", "scs", True, 745),
     Member("north", "N-3004", "Peter", "Novak", date(1958, 1, 30), "male", "physician.north", "scs", False, 520),
@@ -192,6 +194,8 @@ def _history(patient: Any, schedule: SurveySchedule, anchor: date, today: date,
     closed = [i for i in invitations if i.status == InvitationStatus.EXPIRED]
     for invitation in closed:
         last = invitation == closed[-1]
+        if last and m.misses_last:
+            continue  # the latest wave went unanswered: an overdue survey on the worklist
         if not (invitation.wave.is_baseline or last or rng.random() < 0.85):
             continue  # missed: stays expired
         at = invitation.opens_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(1, 9))
