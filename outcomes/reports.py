@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from math import sqrt
 from typing import Any
 
-from django.db.models import Avg as DbAvg
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, StdDev, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Clinic
@@ -121,6 +122,20 @@ class WaveChange:
     ci: MeanCI
 
 
+def _summary(n: int, total: Decimal | None, squares: Decimal | None) -> MeanCI:
+    """Mean and sample sd from the database's count, sum and sum of squares. The changes carry one
+    decimal, so the sums are exact and so is the variance (n x sum of squares - sum^2) / (n (n - 1)),
+    which, unlike STDDEV_SAMP, every database computes the same way (SQLite's Django aggregate fails
+    on a single value)."""
+    if n == 0 or total is None:
+        return ci_from_summary(0, None, None)
+    mean = Decimal(total) / n
+    if n < 2 or squares is None:
+        return ci_from_summary(n, mean, None)
+    variance = (n * Decimal(squares) - Decimal(total) ** 2) / (n * (n - 1))
+    return ci_from_summary(n, mean, sqrt(max(variance, Decimal(0))))
+
+
 def mean_changes(clinic: Clinic, filters: Filters, today: date, insts: list[Instrument]) -> list[WaveChange]:
     """Per instrument and follow-up wave: n, mean change from baseline and its 95% interval."""
     by_key = {i.key: i for i in insts}
@@ -137,11 +152,15 @@ def mean_changes(clinic: Clinic, filters: Filters, today: date, insts: list[Inst
             label=F("response__invitation__wave__label"),
             offset=F("response__invitation__wave__offset_days"),
         )
-        .annotate(n=Count("pk"), mean=DbAvg("change_from_baseline"), sd=StdDev("change_from_baseline", sample=True))
+        .annotate(
+            n=Count("change_from_baseline"),
+            total=Sum("change_from_baseline"),
+            squares=Sum(F("change_from_baseline") * F("change_from_baseline")),
+        )
         .order_by("instrument", "offset", "label")
     )
     result = [
-        WaveChange(by_key[r["instrument"]], r["label"], r["offset"], ci_from_summary(r["n"], r["mean"], r["sd"]))
+        WaveChange(by_key[r["instrument"]], r["label"], r["offset"], _summary(r["n"], r["total"], r["squares"]))
         for r in rows
         if r["instrument"] in by_key
     ]

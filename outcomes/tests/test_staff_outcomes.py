@@ -250,3 +250,12 @@ def test_the_page_and_the_worklist_do_not_grow_with_the_data(
         client.get(PAGE + f"?physician={physician_a.pk}")
     with django_assert_max_num_queries(HOME_MAX):
         client.get("/")
+
+
+def test_a_wave_with_one_follow_up_has_a_mean_and_no_interval(login: Any, physician_a: Any, clinic_data: dict) -> None:
+    today = clinic_data["today"]
+    rows = _csv(login(physician_a), f"?start={today - timedelta(days=20)}&end={today - timedelta(days=10)}")
+    changes = [r for r in rows if r["table"] == "mean_change" and r["instrument"] == "odi"]
+    assert [(r["wave_or_group"], r["n"], r["value"], r["ci_low"], r["ci_high"]) for r in changes] == [
+        ("6 weeks", "1", f"{SERIES['p5']['w6'] - SERIES['p5']['baseline']:.2f}", "", "")  # type: ignore[operator]
+    ]
