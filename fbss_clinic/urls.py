@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("plans/", include("treatments.urls")),
     path("schedule/", include("scheduling.urls")),
+    path("outcomes/", include("outcomes.urls_staff")),
     path("outcomes/", include("outcomes.urls_surveys")),
     path("survey/", include("outcomes.urls_survey")),
     path("django-admin/", admin.site.urls),

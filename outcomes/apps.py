@@ -8,6 +8,7 @@ class OutcomesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import survey_wiring
+        from . import chart_parts, survey_wiring
 
+        chart_parts.register()
         survey_wiring.connect()
