@@ -13,5 +13,8 @@ urlpatterns = [
     path("schedule/", include("scheduling.urls")),
     # A patient's answer to a reminder, without logging in: the token only in the path.
     path("a/<str:token>/", scheduling_views.appointment_link, name="appointment_link"),
+    path("outcomes/", include("outcomes.urls_staff")),
+    path("outcomes/", include("outcomes.urls_surveys")),
+    path("survey/", include("outcomes.urls_survey")),
     path("django-admin/", admin.site.urls),
 ]

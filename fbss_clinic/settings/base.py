@@ -218,7 +218,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "clinics.heartbeat", "schedule": 60.0},
     # The outbox: every minute, send what is due (notifications/dispatch.py).
     "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    # Surveys: open, invite, remind and expire invitations (outcomes/surveys.py).
+    "outcomes-survey-tick": {"task": "outcomes.survey_tick", "schedule": 300.0},
 }
+
+# Where links in messages point (patient survey links, alerts to staff): this site's public address.
+FBSS_PUBLIC_BASE_URL = os.environ.get("FBSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The shipped ODI has placeholder statements: fine for the demo and tests, never for patients.
+FBSS_SURVEYS_ALLOW_PLACEHOLDER_TEXT = os.environ.get("FBSS_SURVEYS_ALLOW_PLACEHOLDER_TEXT", "0") == "1"
 
 # The outbox (notifications/). Attempts before a message fails; rows per claim; how long a worker
 # holds a claimed row before another may send it (longer than CELERY_TASK_TIME_LIMIT); first retry.
