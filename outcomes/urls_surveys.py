@@ -8,7 +8,7 @@ app_name = "surveys"
 
 urlpatterns = [
     path("schedules/", views_surveys.schedules, name="schedules"),
-    path("schedules/<uuid:public_id>/", views_surveys.schedule, name="schedule"),
+    path("schedules/<uuid:schedule_id>/", views_surveys.schedule, name="schedule"),
     path("patients/<uuid:patient_id>/surveys/enrol/", views_surveys.enrol, name="enrol"),
     path("patients/<uuid:patient_id>/surveys/stop/", views_surveys.stop_switch, name="stop"),
     path("enrolments/<uuid:enrolment_id>/end/", views_surveys.enrolment_end, name="enrolment_end"),

@@ -9,8 +9,9 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,6 +39,7 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 # --- Schedules (clinic admin) ----------------------------------------------------------------------
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
 def schedules(request: HttpRequest) -> HttpResponse:
     membership = require(request, Need.ADMINISTER)
@@ -66,22 +68,19 @@ def schedules(request: HttpRequest) -> HttpResponse:
             )
             if saved is not None:
                 messages.success(request, _("Schedule added."))
-                return redirect("surveys:schedule", public_id=saved.public_id)
+                return redirect("surveys:schedule", schedule_id=saved.public_id)
     rows = SurveySchedule.objects.filter(clinic=clinic).prefetch_related("waves")
     return render(request, "outcomes/schedules.html", {"schedules": rows, "crisis": crisis, "add": add})
 
 
-def _schedule(request: HttpRequest, public_id: str) -> SurveySchedule:
-    membership = require(request, Need.ADMINISTER)
-    found = SurveySchedule.objects.filter(clinic=membership.clinic, public_id=public_id).first()
-    if found is None:
-        raise Http404
-    return found
+def _schedule(request: HttpRequest, schedule_id: str) -> SurveySchedule:
+    return get_for(request, SurveySchedule, schedule_id, need=Need.ADMINISTER)
 
 
+@login_required
 @require_http_methods(["GET", "POST"])
-def schedule(request: HttpRequest, public_id: str) -> HttpResponse:
-    item = _schedule(request, public_id)
+def schedule(request: HttpRequest, schedule_id: str) -> HttpResponse:
+    item = _schedule(request, schedule_id)
     keys = sorted(surveys.known_instrument_keys())
     initial = {
         "name": item.name,
@@ -130,14 +129,14 @@ def schedule(request: HttpRequest, public_id: str) -> HttpResponse:
                 reminder_days=data["reminder_days"],
             ):
                 messages.success(request, _("Schedule saved."))
-                return redirect("surveys:schedule", public_id=item.public_id)
+                return redirect("surveys:schedule", schedule_id=item.public_id)
         candidates: list[tuple[SurveyWave | None, WaveForm]] = [*wave_forms, (None, new_wave)]
         for target, wave_form in candidates:
             if which == (f"wave-{target.pk}" if target else "wave-new") and wave_form.is_valid():
                 data = wave_form.cleaned_data
                 if submit(wave_form, surveys.wave_save, schedule=item, wave=target, **data):
                     messages.success(request, _("Wave saved."))
-                    return redirect("surveys:schedule", public_id=item.public_id)
+                    return redirect("surveys:schedule", schedule_id=item.public_id)
     return render(
         request, "outcomes/schedule.html", {"schedule": item, "form": form, "wave_forms": wave_forms, "new_wave": new_wave}
     )
@@ -146,6 +145,7 @@ def schedule(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- A patient's surveys ---------------------------------------------------------------------------
 
 
+@login_required
 @require_POST
 def enrol(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
@@ -165,6 +165,7 @@ def enrol(request: HttpRequest, patient_id: str) -> HttpResponse:
     return redirect(_chart(patient))
 
 
+@login_required
 @require_POST
 def enrolment_end(request: HttpRequest, enrolment_id: str) -> HttpResponse:
     enrolment = get_for(request, SurveyEnrolment.objects.select_related("patient"), enrolment_id, need=Need.EDIT_CLINICAL)
@@ -173,6 +174,7 @@ def enrolment_end(request: HttpRequest, enrolment_id: str) -> HttpResponse:
     return redirect(_chart(enrolment.patient))
 
 
+@login_required
 @require_POST
 def stop_switch(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_DEMOGRAPHICS)
@@ -188,6 +190,7 @@ def _invitation(request: HttpRequest, invitation_id: str) -> SurveyInvitation:
     )
 
 
+@login_required
 @require_POST
 def resend(request: HttpRequest, invitation_id: str) -> HttpResponse:
     invitation = _invitation(request, invitation_id)
@@ -203,6 +206,7 @@ def resend(request: HttpRequest, invitation_id: str) -> HttpResponse:
     return redirect(_chart(invitation.patient))
 
 
+@login_required
 @require_POST
 def handover(request: HttpRequest, invitation_id: str) -> HttpResponse:
     """Hand the survey over in the clinic: a fresh link (earlier ones stop working) shown as a QR code
@@ -231,12 +235,14 @@ def _alerts() -> Any:
     return SafetyAlert.objects.select_related("patient", "acknowledged_by", "response__instrument_version__instrument")
 
 
+@login_required
 @require_http_methods(["GET"])
 def alert(request: HttpRequest, alert_id: str) -> HttpResponse:
     item = get_for(request, _alerts(), alert_id, need=Need.VIEW_CLINICAL)
     return render(request, "outcomes/alert.html", {"alert": item, "patient": item.patient})
 
 
+@login_required
 @require_POST
 def alert_ack(request: HttpRequest, alert_id: str) -> HttpResponse:
     item = get_for(request, _alerts(), alert_id, need=Need.VIEW_CLINICAL)

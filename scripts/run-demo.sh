@@ -124,6 +124,7 @@ run_logged migrate "$PY" manage.py migrate --noinput
 run_logged instruments "$PY" manage.py load_instruments
 log "Loading demo data"
 run_logged seed "$PY" manage.py seed_demo
+run_logged surveys "$PY" manage.py survey_demo_due
 
 log "Starting Celery worker, Celery beat and the web server"
 start worker "$VENV/bin/celery" -A fbss_clinic worker -l info
