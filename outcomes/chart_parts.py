@@ -19,10 +19,13 @@ from patients.chart import Section, register_section
 from . import charts, reports, selectors
 
 
-def chart_context(patient: Any, tz: Any, today: Any) -> dict[str, Any]:
-    """The section's context: the SVG, its legend, the events and the table of the same figures."""
+def chart_context(patient: Any, tz: Any, today: Any, plans: Any = None) -> dict[str, Any]:
+    """The section's context: the SVG, its legend, the events and the table of the same figures.
+
+    ``plans``: the patient's plans with their interventions loaded (the treatments section's, shared
+    through the chart's per-request memo); loaded here when not given."""
     series = selectors.patient_score_series(patient, tz)
-    events = selectors.patient_treatment_events(patient)
+    events = selectors.patient_treatment_events(patient) if plans is None else selectors.treatment_events(plans)
     drawn = []
     legend = []
     rows = []
@@ -71,8 +74,11 @@ def chart_context(patient: Any, tz: Any, today: Any) -> dict[str, Any]:
 
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
+    from treatments.chart_parts import chart_data  # the plans the treatments section loads anyway
+
     tz = request.membership.clinic.tz  # type: ignore[attr-defined]
-    return chart_context(patient, tz, timezone.localtime(timezone.now(), tz).date())
+    plans = chart_data(patient, request).plans
+    return chart_context(patient, tz, timezone.localtime(timezone.now(), tz).date(), plans)
 
 
 def _worklist_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:

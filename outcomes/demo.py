@@ -26,8 +26,18 @@ from django.utils import timezone
 from clinics.demo import DemoContext
 
 from . import survey_flow, surveys
-from .models import InstrumentVersion, InvitationStatus, SurveyEnrolment, SurveyInvitation, SurveySchedule
-from .services import instruments_load_shipped, response_submit
+from .models import (
+    Answer,
+    InstrumentVersion,
+    InvitationStatus,
+    Response,
+    ResponseScore,
+    SurveyEnrolment,
+    SurveyInvitation,
+    SurveySchedule,
+)
+from .scoring import change, score
+from .services import instruments_load_shipped
 
 SEED = 1010
 INSTRUMENTS = ["odi", "nrs_back", "nrs_leg", "phq9", "gad7"]
@@ -76,6 +86,8 @@ ODI_SECTIONS = ["pain_intensity", "personal_care", "lifting", "walking", "sittin
 
 
 def seed(ctx: DemoContext) -> None:
+    _HISTORY.clear()
+    _VERSIONS.clear()
     if not InstrumentVersion.objects.exists():
         instruments_load_shipped()
     versions = _latest_versions()
@@ -148,6 +160,8 @@ def _cohort_patient(ctx: DemoContext, clinic: Any, m: Member, today: date) -> tu
         plans.intervention_add(plan=plan, by=by, modality=modality, status=status,
                                detail=kinds.detail_from(modality, details), **dates)  # fmt: skip
     plans.plan_activate(plan=plan, by=by)
+    # The course is over by now (the demo's active plans are the treatments demo's own).
+    plans.plan_complete(plan=plan, by=by, end_date=min(today - timedelta(days=1), anchor + timedelta(days=180)))
     return patient, anchor
 
 
@@ -210,30 +224,71 @@ def _history(patient: Any, schedule: SurveySchedule, anchor: date, today: date,
 
 
 def _answer_wave(invitation: SurveyInvitation, values: dict[str, int], pgic: int, at: datetime, *, item9: bool) -> None:
-    """The patient's answers, through the survey's own page service, then each response scored with
-    its changes stored (what submitting does), and the invitation completed.
+    """The wave's answers, scored by the real scoring and stored in bulk (a response, its answers and
+    its scores per instrument), with the change from the patient's baseline and previous score and
+    the meaningful-change flags computed as submitting computes them (``scoring.change``); then
+    the invitation is completed and any alert raised through the survey's own service.
 
-    The window is long closed, so the demo reopens it for the moment of the answers; the one-use
-    link of a real submission cannot be used in the past (links expire by the real clock)."""
-    SurveyInvitation.objects.filter(pk=invitation.pk).update(status=InvitationStatus.OPEN)
-    invitation.status = InvitationStatus.OPEN
-    responses = []
-    for page in survey_flow.pages_for(invitation):
-        key = page.version.instrument.key
+    Bulk, because the demo is loaded by several tests: answering page by page through the forms'
+    services would run hundreds of queries per wave."""
+    responses: list[Response] = []
+    rows: list[tuple[Response, dict[str, str]]] = []
+    for key in invitation.wave.instruments:
+        version = _version(key)
+        if version is None:
+            continue
         if key in values:
             answers = _answers(key, values[key], item9=item9 and key == "phq9")
         elif key == "pgic":
             answers = {"change": str(pgic)}
         else:
             answers = {"work_status": "part_time", "analgesic_use": "some_days", "satisfaction": str(6 - min(5, max(1, pgic)))}
-        responses.append(survey_flow.page_save(invitation=invitation, page=page, answers=answers, now=at))
-    for response in responses:
-        response_submit(response=response, at=at)
-        survey_flow.response_changes_store(response=response)
+        response = Response(patient=invitation.patient, instrument_version=version, invitation=invitation,
+                            language="en", submitted_at=at)  # fmt: skip
+        responses.append(response)
+        rows.append((response, answers))
+    Response.objects.bulk_create(responses)
+    answer_rows, score_rows, alerting = [], [], []
+    for response, answers in rows:
+        definition = response.instrument_version.parsed()
+        result = score(definition, answers)
+        answer_rows += [Answer(response=response, item_key=k, value=v) for k, v in answers.items()]
+        if result.alerts:
+            alerting.append(response)
+        for part in [result, *result.subscores.values()] if result.key else []:
+            row = ResponseScore(response=response, key=part.key, scorable=part.scorable, total=part.total,
+                                band=part.band or "", responder=part.responder, reason=part.reason[:300])  # fmt: skip
+            history = _HISTORY.setdefault((response.patient_id, definition.key, part.key), [])
+            if part.total is not None:
+                if history:
+                    moved = change(definition, history[0], part.total, score_key=part.key)
+                    has_rule = any(s.key == part.key and s.meaningful_change is not None for s in definition.scores)
+                    row.change_from_baseline = moved.points
+                    row.change_from_previous = part.total - history[-1]
+                    row.improved = moved.improved if has_rule else None
+                    row.worsened = moved.worsened if has_rule else None
+                history.append(part.total)
+            score_rows.append(row)
+    Answer.objects.bulk_create(answer_rows)
+    ResponseScore.objects.bulk_create(score_rows)
     invitation.status = InvitationStatus.COMPLETED
     invitation.completed_at = at
     invitation.full_clean(validate_constraints=False)
     invitation.save(update_fields=["status", "completed_at", "updated_at"])
+    for response in alerting:
+        survey_flow.alerts_raise(response=response)
+
+
+# The scores stored so far per (patient, instrument, score), oldest first: the demo answers waves in
+# date order, so the first is the baseline and the last the previous score.
+_HISTORY: dict[tuple[int, str, str], list[Decimal]] = {}
+_VERSIONS: dict[str, InstrumentVersion | None] = {}
+
+
+def _version(key: str) -> InstrumentVersion | None:
+    if key not in _VERSIONS:
+        _VERSIONS[key] = survey_flow.version_for(key)
+    return _VERSIONS[key]
 
 
 def _effect(m: Member, offset: int, rng: random.Random) -> float:

@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from .definitions import STAFF_LANGUAGE, InstrumentDefinition
@@ -138,46 +138,56 @@ IMPLANTS = frozenset({"scs_implant", "pump_implant"})
 
 def patient_treatment_events(patient: Any) -> list[TreatmentEvent]:
     """Procedures and neuromodulation trials done (or under way), implants, and plans started and
-    closed, by their clinical dates. Two queries.
+    closed, by their clinical dates (see ``treatment_events``). Two queries."""
+    from treatments.models import TreatmentPlan
 
-    Plans are marked by their start date (when a plan is activated it runs from its start date)
-    and, once completed or discontinued, by their end date: the clinical dates, rather than the
-    moment someone clicked, which is what the scores are read against.
+    plans = TreatmentPlan.objects.filter(patient=patient).prefetch_related(
+        Prefetch("interventions", queryset=_interventions_with_details())
+    )
+    return treatment_events(list(plans))
+
+
+def _interventions_with_details() -> Any:  # noqa: N802 - reads as the queryset it returns
+    from treatments.models import Intervention
+
+    return Intervention.objects.select_related("procedure", "trial")
+
+
+def treatment_events(plans: Iterable[Any]) -> list[TreatmentEvent]:
+    """The events of ``plans`` whose interventions are already loaded (no query).
+
+    Plans are marked by their start date (an activated plan runs from it) and, once completed or
+    discontinued, by their end date: the clinical dates, rather than the moment someone clicked,
+    which is what the scores are read against. Draft plans are left out. Procedures count once
+    done; trials once under way.
     """
     from treatments import choices as c
-    from treatments.models import Intervention, InterventionStatus, Modality, PlanStatus, TreatmentPlan
+    from treatments.models import InterventionStatus, Modality, PlanStatus
 
     events: list[TreatmentEvent] = []
-    interventions = (
-        Intervention.objects.filter(
-            plan__patient=patient,
-            start_date__isnull=False,
-            modality__in=[Modality.PROCEDURE, Modality.NEUROMODULATION_TRIAL],
-        )
-        .filter(
-            Q(status=InterventionStatus.DONE)
-            | Q(modality=Modality.NEUROMODULATION_TRIAL, status=InterventionStatus.IN_PROGRESS)
-        )
-        .select_related("procedure", "trial")
-    )
-    for i in interventions:
-        when = i.start_date
-        if when is None:
-            continue
-        if i.modality == Modality.PROCEDURE:
-            procedure = getattr(i, "procedure", None)
-            kind_key = procedure.procedure_type if procedure else ""
-            label = c.label_of(c.PROCEDURE_TYPES, kind_key) or str(i.get_modality_display())
-            events.append(TreatmentEvent(when=when, label=label, kind="implant" if kind_key in IMPLANTS else "procedure"))
-        else:
-            trial = getattr(i, "trial", None)
-            device = c.label_of(c.DEVICES, trial.device) if trial else ""
-            events.append(TreatmentEvent(when=when, label=_("%(device)s trial") % {"device": device} if device else _("Trial"), kind="trial"))
-    plans = TreatmentPlan.objects.filter(patient=patient).exclude(status=PlanStatus.DRAFT)
     for plan in plans:
+        if plan.status == PlanStatus.DRAFT:
+            continue
         events.append(TreatmentEvent(when=plan.start_date, label=_("Plan started: %(title)s") % {"title": plan.title}, kind="plan"))
         if plan.is_closed and plan.end_date:
-            events.append(
-                TreatmentEvent(when=plan.end_date, label=_("Plan %(status)s: %(title)s") % {"status": plan.get_status_display().lower(), "title": plan.title}, kind="plan")
-            )
+            status = plan.get_status_display().lower()
+            label = _("Plan %(status)s: %(title)s") % {"status": status, "title": plan.title}
+            events.append(TreatmentEvent(when=plan.end_date, label=label, kind="plan"))
+        for i in plan.interventions.all():
+            when = i.start_date
+            if when is None:
+                continue
+            if i.modality == Modality.PROCEDURE and i.status == InterventionStatus.DONE:
+                procedure = getattr(i, "procedure", None)
+                kind_key = procedure.procedure_type if procedure else ""
+                label = c.label_of(c.PROCEDURE_TYPES, kind_key) or str(i.get_modality_display())
+                events.append(TreatmentEvent(when=when, label=label, kind="implant" if kind_key in IMPLANTS else "procedure"))
+            elif i.modality == Modality.NEUROMODULATION_TRIAL and i.status in (
+                InterventionStatus.IN_PROGRESS,
+                InterventionStatus.DONE,
+            ):
+                trial = getattr(i, "trial", None)
+                device = c.label_of(c.DEVICES, trial.device) if trial else ""
+                label = _("%(device)s trial") % {"device": device} if device else _("Trial")
+                events.append(TreatmentEvent(when=when, label=label, kind="trial"))
     return sorted(events, key=lambda e: (e.when, e.kind, e.label))
