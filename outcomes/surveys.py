@@ -310,7 +310,7 @@ def surveys_stop_set(*, patient: Patient, stop: bool, by: Any | None) -> Patient
 
 
 def public_url(path: str) -> str:
-    return settings.FBSS_PUBLIC_BASE_URL.rstrip("/") + path
+    return settings.FBSS_PUBLIC_URL.rstrip("/") + path
 
 
 def survey_path(raw_token: str) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import models
+from django.db import models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -81,17 +82,34 @@ def _fill(route: str, ids: dict[str, uuid.UUID]) -> str:
     return "/" + path.lstrip("^").rstrip("$")
 
 
-@pytest.fixture
-def demo(db: None) -> dict[str, Any]:
-    call_command("seed_demo", verbosity=0)
+@pytest.fixture(scope="module")
+def _demo_once(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The demo, seeded once for the whole module inside a transaction that is rolled back at the end.
+
+    Each test runs in its own savepoint within it (pytest-django's ``db``), so the tests stay
+    independent while the seed (two years of survey history included) is paid for once.
+    """
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects
-    return {
-        "north": Clinic.objects.get(name__startswith="North"),
-        "insider": users.get(username="physician.north"),
-        "outsider": users.get(username="physician.south"),
-    }
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", verbosity=0)
+            users = get_user_model().objects
+            yield {
+                "north": Clinic.objects.get(name__startswith="North"),
+                "insider": users.get(username="physician.north"),
+                "outsider": users.get(username="physician.south"),
+            }
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(_demo_once: dict[str, Any], db: None) -> dict[str, Any]:
+    return _demo_once
 
 
 def _client_for(user: Any) -> Client:

@@ -222,8 +222,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outcomes-survey-tick": {"task": "outcomes.survey_tick", "schedule": 300.0},
 }
 
-# Where links in messages point (patient survey links, alerts to staff): this site's public address.
-FBSS_PUBLIC_BASE_URL = os.environ.get("FBSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 # The shipped ODI has placeholder statements: fine for the demo and tests, never for patients.
 FBSS_SURVEYS_ALLOW_PLACEHOLDER_TEXT = os.environ.get("FBSS_SURVEYS_ALLOW_PLACEHOLDER_TEXT", "0") == "1"
 

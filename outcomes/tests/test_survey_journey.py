@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 def test_a_patient_answers_on_a_phone_resumes_after_closing_the_browser_and_sees_the_confirmation(
     live_server: Any, browser: Any, settings: Any, clinic_a: Any, patient_a: Any, physician_a: Any, artifacts_dir: Any
 ) -> None:
-    settings.FBSS_PUBLIC_BASE_URL = live_server.url
+    settings.FBSS_PUBLIC_URL = live_server.url
     load_instruments()
     physician_a.email = "physician.a@clinic-a.example.org"
     physician_a.save()
