@@ -161,7 +161,10 @@ def _cohort_patient(ctx: DemoContext, clinic: Any, m: Member, today: date) -> tu
                                detail=kinds.detail_from(modality, details), **dates)  # fmt: skip
     plans.plan_activate(plan=plan, by=by)
     # The course is over by now (the demo's active plans are the treatments demo's own).
-    plans.plan_complete(plan=plan, by=by, end_date=min(today - timedelta(days=1), anchor + timedelta(days=180)))
+    # Its medications stop with it (closing a plan settles each one, issue 8).
+    stops = {m.pk: False for m in plans.medications_to_settle(plan)}
+    end = min(today - timedelta(days=1), anchor + timedelta(days=180))
+    plans.plan_complete(plan=plan, by=by, end_date=end, continuing=stops)
     return patient, anchor
 
 
