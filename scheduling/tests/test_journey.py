@@ -18,7 +18,7 @@ from treatments.tests.factories import InterventionFactory, TreatmentPlanFactory
 def test_the_front_desk_books_a_follow_up_from_the_worklist_and_checks_the_patient_in(
     browser_login, live_server, calendar_a, physician_a, frontdesk_a, patient_a, artifacts_dir
 ):
-    patient_a.consent_email = True
+    patient_a.preferred_channel, patient_a.consent_email = "email", True
     patient_a.save()
     # Open all day, every day, so the next free slot is today whenever the suite runs.
     WorkingHours.objects.filter(provider=physician_a).delete()
