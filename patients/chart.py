@@ -97,11 +97,17 @@ def sections_for(patient: Any, request: HttpRequest) -> list[tuple[Section, dict
     ]
 
 
+def _comparable(sort_key: tuple) -> tuple:
+    """Each app picks its own sort keys (numbers, clock times as text): rank by type first, so
+    entries of different apps on the same day compare instead of raising TypeError."""
+    return tuple((0, part) if isinstance(part, int | float) else (1, str(part)) for part in sort_key)
+
+
 def timeline_for(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for source in _TIMELINE.values():
         entries.extend(source(patient, request))
-    return sorted(entries, key=lambda e: (e.day, e.sort_key), reverse=True)
+    return sorted(entries, key=lambda e: (e.day, _comparable(e.sort_key)), reverse=True)
 
 
 def header_badges_for(patient: Any, request: HttpRequest) -> list[HeaderBadge]:

@@ -20,7 +20,7 @@ from patients.tests.factories import PatientFactory
 pytestmark = pytest.mark.django_db
 
 # With the sections other apps register, the chart stays well under this, whatever the history.
-CHART_MAX_QUERIES = 31  # 30, plus the Surveys section (its 4 queries are constant)
+CHART_MAX_QUERIES = 35  # 30, plus the Surveys (4) and Outcome scores sections: constant, see the equality below
 
 
 def billable_codes(n: int) -> list[str]:
@@ -187,3 +187,24 @@ def test_a_changed_row_shows_the_field_before_and_after(login, physician_a, pati
     services.evaluation_update(evaluation=evaluation, by=physician_a, rows=[row])
     section = evaluations_section(login(physician_a), patient_a)
     assert "Radiculopathy: side: <del>Left</del> → Right" in section
+
+
+def test_entries_of_different_apps_on_the_same_day_sort_together(rf: Any) -> None:
+    """An appointment (keyed by clock time as text) and a record (keyed by numbers) on one day:
+    the timeline sorts them instead of raising TypeError (a 500 on the chart)."""
+    from patients import chart
+
+    day = datetime.date(2026, 11, 2)
+    sources = {
+        "test-numbers": lambda p, r: [chart.TimelineEntry(when=day, kind="surgery", title="S", sort_key=(0, 7))],
+        "test-clock": lambda p, r: [chart.TimelineEntry(when=day, kind="appointment", title="A", sort_key=("09:00:00",))],
+    }
+    saved = dict(chart._TIMELINE)
+    chart._TIMELINE.clear()
+    chart._TIMELINE.update(sources)
+    try:
+        entries = chart.timeline_for(None, rf.get("/"))
+    finally:
+        chart._TIMELINE.clear()
+        chart._TIMELINE.update(saved)
+    assert [e.title for e in entries] == ["A", "S"]
