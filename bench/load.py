@@ -116,7 +116,15 @@ def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float) -> li
         go = threading.Event()
         deadline = [0.0]
 
-        def worker(k: int, page: dict[str, Any] = page) -> None:
+        def worker(
+            k: int,
+            page: dict[str, Any] = page,
+            barrier: threading.Barrier = barrier,
+            go: threading.Event = go,
+            deadline: list[float] = deadline,
+            errors: list[int] = errors,
+            latencies: list[list[float]] = latencies,
+        ) -> None:
             session = users[k][page.get("role", "physician")]
             one(session, page)  # warm: the first request of a connection is not measured
             barrier.wait()

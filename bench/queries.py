@@ -46,7 +46,7 @@ def pages(day: str) -> tuple[list[dict[str, Any]], list[str], dict[str, list[str
         )
     # A family name that many patients share: the search returns a full first page.
     family = clinic.patients.order_by("id").values_list("family_name", flat=True).first() or "García"
-    plan = [
+    plan: list[dict[str, Any]] = [
         {"name": FLOOR, "method": "GET", "path": "/healthz", "role": "anonymous"},
         {"name": "login_page", "method": "GET", "path": "/accounts/login/", "role": "anonymous"},
         {"name": "patient_list", "method": "GET", "path": "/patients/", "role": "physician"},

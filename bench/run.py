@@ -111,7 +111,7 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
     RESULTS.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.UTC)
     host = machine()
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     test_env = {**base_env, "DJANGO_SETTINGS_MODULE": "fbss_clinic.settings.test"}
     prod_env = {

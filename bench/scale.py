@@ -110,7 +110,7 @@ class Table:
 
     def __init__(self, model: type[models.Model], stamp: dt.datetime) -> None:
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields]
+        self.fields = list(model._meta.concrete_fields)
         self.columns = [f.column for f in self.fields]
         self.defaults: dict[str, Any] = {}
         for f in self.fields:
@@ -169,6 +169,7 @@ class ClinicInfo:
     frontdesk: list[Any]
     therapist: Any
     types: list[Any]
+    number: int = 0  # 1, 2, ... in creation order (ids come from a sequence; this does not)
     used_slots: set[int] = field(default_factory=set)
 
 
@@ -255,7 +256,7 @@ class Seeder:
                 for key, name in (("new", "New patient"), ("review", "Review"), ("procedure", "Procedure"))
             ]  # fmt: skip
             infos.append(
-                ClinicInfo(clinic, providers, staff[Role.FRONT_DESK.value], staff[Role.THERAPIST.value][0], types)
+                ClinicInfo(clinic, providers, staff[Role.FRONT_DESK.value], staff[Role.THERAPIST.value][0], types, n + 1)
             )
         return infos
 
@@ -289,9 +290,9 @@ class Seeder:
         dob = dt.date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28))
         status = rng.choices(["active", "discharged", "deceased"], [90, 9, 1])[0]
         patient_id = self.t(Patient).add(
-            public_id=_uuid(rng), clinic_id=info.clinic.pk, mrn=f"S{info.clinic.pk:02d}{index:07d}",
+            public_id=_uuid(rng), clinic_id=info.clinic.pk, mrn=f"S{info.number:02d}{index:07d}",
             given_name=given, family_name=family, search_name=fold(f"{family} {given}"), date_of_birth=dob,
-            sex=rng.choice(Sex.values), email=f"p{info.clinic.pk}.{index}@example.org",
+            sex=rng.choice(Sex.values), email=f"p{info.number}.{index}@example.org",
             mobile_phone=f"+1555{rng.randint(1000000, 9999999)}", consent_email=rng.random() < 0.8,
             consent_sms=rng.random() < 0.5, primary_physician_id=physician.pk, status=status,
             status_date=self.day(2000), opioid_use_at_intake=rng.random() < 0.4,
@@ -334,20 +335,20 @@ class Seeder:
         for k in range(n):
             status = "active" if k == n - 1 and rng.random() < 0.7 else rng.choice(["completed", "discontinued", "draft"])
             start = self.day(1500)
-            values = dict(
-                public_id=_uuid(rng), patient_id=patient_id, author_id=author.pk, title=f"Plan {k + 1}",
-                summary="", status=status, start_date=start, review_date=start + dt.timedelta(days=90),
-                discontinued_reason="Moved away" if status == "discontinued" else "",
-            )  # fmt: skip
+            values: dict[str, Any] = {
+                "public_id": _uuid(rng), "patient_id": patient_id, "author_id": author.pk, "title": f"Plan {k + 1}",
+                "summary": "", "status": status, "start_date": start, "review_date": start + dt.timedelta(days=90),
+                "discontinued_reason": "Moved away" if status == "discontinued" else "",
+            }  # fmt: skip
             plan_id = self.t(TreatmentPlan).add(**values)
             self.history(TreatmentPlan, plan_id, values)
             for _ in range(rng.randint(1, 5)):
                 modality = rng.choice(["medication", "physical_therapy", "procedure", "neuromodulation_trial", "psychological", "lifestyle"])
-                ivalues = dict(
-                    public_id=_uuid(rng), plan_id=plan_id, modality=modality,
-                    status=rng.choice(["planned", "in_progress", "done"]), start_date=start,
-                    details=self.descriptive_details(modality),
-                )  # fmt: skip
+                ivalues: dict[str, Any] = {
+                    "public_id": _uuid(rng), "plan_id": plan_id, "modality": modality,
+                    "status": rng.choice(["planned", "in_progress", "done"]), "start_date": start,
+                    "details": self.descriptive_details(modality),
+                }  # fmt: skip
                 iid = self.t(Intervention).add(**ivalues)
                 self.history(Intervention, iid, ivalues)
                 if modality == "medication":
@@ -452,7 +453,7 @@ class Seeder:
             status = rng.choices(["sent", "pending", "failed", "cancelled", "skipped", "sending"], [70, 10, 5, 8, 5, 2])[0]
             due = self.stamp + dt.timedelta(days=rng.randint(-900, 30))
             self.t(Message).add(
-                channel="email", recipient=f"p{info.clinic.pk}.{patient_id}@example.org", subject="Your appointment",
+                channel="email", recipient=f"p{info.number}.{patient_id}@example.org", subject="Your appointment",
                 body="A reminder of your appointment.", attachments=[], due_at=due, status=status,
                 attempts=0 if status in ("pending", "cancelled") else 1,
                 last_error="550 mailbox unavailable" if status == "failed" else "",
@@ -501,7 +502,7 @@ class Seeder:
 
         physician = info.physicians[0]
         patient = Patient(
-            clinic=info.clinic, mrn=f"L{info.clinic.pk:02d}{index:05d}", given_name="Long", family_name=f"History{index:02d}",
+            clinic=info.clinic, mrn=f"L{info.number:02d}{index:05d}", given_name="Long", family_name=f"History{index:02d}",
             date_of_birth=dt.date(1955, 5, 5), primary_physician=physician, public_id=_uuid(self.rng),
             status_date=self.opts.today,
         )  # fmt: skip
@@ -537,16 +538,15 @@ class Seeder:
         """
         from treatments.models import Intervention, TreatmentPlan
 
-        days: set[dt.date] = set()
+        days: set[dt.date | None] = set()
         days.update(patient.prior_surgeries.values_list("sort_date", flat=True))
         days.update(patient.evaluations.values_list("performed_on", flat=True))
         days.update(patient.diagnoses.values_list("diagnosed_on", flat=True))
-        for values in TreatmentPlan.objects.filter(patient=patient).values_list("start_date", "review_date", "end_date"):
-            days.update(values)
-        for values in Intervention.objects.filter(plan__patient=patient).values_list("start_date", "end_date"):
-            days.update(values)
-        days.discard(None)  # type: ignore[arg-type]
-        return frozenset(days)
+        for plan_days in TreatmentPlan.objects.filter(patient=patient).values_list("start_date", "review_date", "end_date"):
+            days.update(plan_days)
+        for intervention_days in Intervention.objects.filter(plan__patient=patient).values_list("start_date", "end_date"):
+            days.update(intervention_days)
+        return frozenset(d for d in days if d is not None)
 
     # -- the whole run -----------------------------------------------------------------------
 
