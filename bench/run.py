@@ -45,7 +45,7 @@ FLOOR = "floor_healthz"
 
 
 def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return int(os.environ.get(name) or default)
 
 
 def free_port() -> int:
@@ -106,7 +106,7 @@ def commit() -> str:
 
 def main() -> None:  # noqa: PLR0915 - the whole run, step by step
     clinics, patients, seed = env_int("BENCH_CLINICS", 20), env_int("BENCH_PATIENTS", 100_000), env_int("BENCH_SEED", 1)
-    seconds, rounds, workers = float(os.environ.get("BENCH_SECONDS", 5)), env_int("BENCH_ROUNDS", 3), env_int("BENCH_WORKERS", 4)
+    seconds, rounds, workers = float(os.environ.get("BENCH_SECONDS") or 5), env_int("BENCH_ROUNDS", 3), env_int("BENCH_WORKERS", 4)
     messages = env_int("BENCH_MESSAGES", 10_000)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.UTC)
