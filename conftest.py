@@ -210,3 +210,13 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 30.0, interval: f
         if result or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+@pytest.fixture
+def horizontal_overflow() -> Callable[[Any], int]:
+    """How many CSS pixels a page is wider than its window (0 when nothing scrolls sideways)."""
+
+    def _overflow(page: Any) -> int:
+        return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+    return _overflow

@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
+class InOtherClinic(Exception):  # noqa: N818 - a signal to the middleware, not an error
+    """The object is at another clinic where the user is an active member (not the active one).
+
+    The middleware answers with a page offering to switch there (``ActiveClinicMiddleware``);
+    for anyone without a membership there the gate still answers 404.
+    """
+
+    def __init__(self, clinic: Any) -> None:
+        super().__init__("object at another clinic of the user")
+        self.clinic = clinic
+
+
+def _raise_if_in_other_clinic(request: HttpRequest, model: type[models.Model], public_id: uuid.UUID | str) -> None:
+    active = active_membership(request)
+    others = {m.clinic_id: m.clinic for m in getattr(request, "memberships", []) if m.clinic_id != active.clinic_id}
+    if not others:
+        return
+    path = clinic_path(model)
+    found = model._default_manager.filter(public_id=public_id, **{f"{path}__in": list(others)})
+    clinic_id = found.values_list(path, flat=True).first()
+    if clinic_id is not None:
+        raise InOtherClinic(others[clinic_id])
+
+
 def active_membership(request: HttpRequest) -> Membership:
     """The user's membership at the active clinic, or 404 for someone who has none."""
     membership: Membership | None = getattr(request, "membership", None)
@@ -69,11 +93,17 @@ def get_for(
     *,
     need: Need,
 ) -> M:
-    """One patient-bound row by public id: 404 outside the active clinic, 403 without ``need``."""
+    """One patient-bound row by public id: 404 outside the active clinic, 403 without ``need``.
+
+    A row at another clinic of the user's own raises ``InOtherClinic`` (a page offering to switch).
+    """
     membership = active_membership(request)
     try:
         obj = scoped(request, model_or_qs).get(public_id=public_id)
     except (models.ObjectDoesNotExist, ValueError) as exc:
+        model = model_or_qs if isinstance(model_or_qs, type) else model_or_qs.model
+        if not isinstance(exc, ValueError):
+            _raise_if_in_other_clinic(request, model, public_id)
         raise Http404 from exc
     if not membership.can(need):
         raise PermissionDenied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import cast
@@ -15,11 +16,15 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
+from .access import InOtherClinic
 from .http import ClinicRequest
 from .models import Membership
 
 ACTIVE_CLINIC_SESSION_KEY = "active_clinic_id"
 LAST_SEEN_SESSION_KEY = "last_seen"
+# Forms submitted to a record of another of the user's clinics, kept until they switch there.
+PENDING_POSTS_SESSION_KEY = "pending_posts"
+MAX_PENDING_POSTS = 3
 # Why the last session ended, for the sign-in page to say: "idle" or "expired".
 SIGNED_OUT_REASON_SESSION_KEY = "signed_out_reason"
 
@@ -142,3 +147,29 @@ class ActiveClinicMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A record of another of the user's clinics: offer to switch there, keeping what was typed.
+
+        A submitted form's values wait in the session (server side, never in a URL) under a
+        random key until the switch; uploaded files cannot be kept and the page says so.
+        """
+        if not isinstance(exception, InOtherClinic):
+            return None
+        resume = ""
+        if request.method == "POST":
+            resume = secrets.token_urlsafe(16)
+            pending = dict(list(request.session.get(PENDING_POSTS_SESSION_KEY, {}).items())[-(MAX_PENDING_POSTS - 1) :])
+            pending[resume] = {
+                "path": request.get_full_path(),
+                "clinic": exception.clinic.pk,
+                "data": {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"},
+            }
+            request.session[PENDING_POSTS_SESSION_KEY] = pending
+        context = {
+            "other": exception.clinic,
+            "next": request.get_full_path(),
+            "resume": resume,
+            "had_files": bool(request.FILES),
+        }
+        return render(request, "clinics/other_clinic.html", context, status=409)

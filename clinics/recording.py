@@ -33,3 +33,14 @@ def delete_record(obj: models.Model, *, by: Any) -> None:
     if by is not None:
         _attribute(obj, by)
     obj.delete()
+
+
+def save_fields(obj: models.Model, *, by: Any, fields: list[str]) -> None:
+    """Save only ``fields`` of ``obj`` (already checked by the caller), attributed to ``by``.
+
+    For marks on a record (entered in error) that must succeed even when the rest of the record
+    would not pass today's rules; the history still gets a whole new version.
+    """
+    if by is not None:
+        _attribute(obj, by)
+    obj.save(update_fields=fields)

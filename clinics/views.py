@@ -17,7 +17,7 @@ from . import selectors
 from .access import require
 from .forms import LoginForm, SwitchClinicForm
 from .http import ClinicRequest
-from .middleware import ACTIVE_CLINIC_SESSION_KEY, SIGNED_OUT_REASON_SESSION_KEY
+from .middleware import ACTIVE_CLINIC_SESSION_KEY, PENDING_POSTS_SESSION_KEY, SIGNED_OUT_REASON_SESSION_KEY
 from .panels import panels_for
 from .roles import Need
 
@@ -81,9 +81,23 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
         return redirect("home")
     request.session[ACTIVE_CLINIC_SESSION_KEY] = wanted.clinic_id
     messages.success(request, _("You are now working at %(clinic)s.") % {"clinic": wanted.clinic.name})
-    # Stay on a page that makes sense in the new clinic: anything patient-bound would 404 there.
+    # A form submitted at the other clinic: show it again to send, with a fresh CSRF token.
+    resume = request.POST.get("resume", "")
+    pending = request.session.get(PENDING_POSTS_SESSION_KEY, {})
+    if resume and resume in pending:
+        kept = pending.pop(resume)
+        request.session[PENDING_POSTS_SESSION_KEY] = pending
+        if kept["clinic"] == wanted.clinic_id:
+            return render(request, "clinics/resume_post.html", {"path": kept["path"], "data": kept["data"]})
+    # Stay on a page that makes sense in the new clinic: anything patient-bound would 404 there,
+    # unless the page asked to switch was that record's ("stay").
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}) and "/patients/" not in target:
+    stay = request.POST.get("stay") == "1"
+    if (
+        target
+        and url_has_allowed_host_and_scheme(target, {request.get_host()})
+        and (stay or "/patients/" not in target)
+    ):
         return redirect(target)
     return redirect("home")
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clinics import views as clinic_views
+from scheduling import views as scheduling_views
 
 urlpatterns = [
     path("healthz", clinic_views.healthz, name="healthz"),
@@ -10,5 +11,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("plans/", include("treatments.urls")),
     path("schedule/", include("scheduling.urls")),
+    # A patient's answer to a reminder, without logging in: the token only in the path.
+    path("a/<str:token>/", scheduling_views.appointment_link, name="appointment_link"),
     path("django-admin/", admin.site.urls),
 ]

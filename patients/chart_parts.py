@@ -145,7 +145,20 @@ def header(patient: Patient, request: HttpRequest) -> list[chart.HeaderBadge]:
     return badges
 
 
+def load_entered_in_error(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    return {"rows": selectors.entered_in_error_of(patient)}
+
+
 def register() -> None:
+    chart.register_section(
+        chart.Section(
+            key="entered_in_error",
+            title=gettext_lazy("Entered in error"),
+            template="patients/section_entered_in_error.html",
+            load=load_entered_in_error,
+            order=900,
+        )
+    )
     chart.register_section(
         chart.Section(
             key="diagnoses",

@@ -183,7 +183,8 @@ class ImagingFinding(models.TextChoices):
 
     RECURRENT_HERNIATION = "recurrent_herniation", _("Recurrent herniation")
     EPIDURAL_FIBROSIS = "epidural_fibrosis", _("Epidural fibrosis")
-    STENOSIS = "stenosis", _("Stenosis")
+    STENOSIS = "stenosis", _("Central canal stenosis")
+    FORAMINAL_STENOSIS = "foraminal_stenosis", _("Foraminal stenosis")
     ADJACENT_SEGMENT_DEGENERATION = "adjacent_segment_degeneration", _("Adjacent segment degeneration")
     PSEUDARTHROSIS = "pseudarthrosis", _("Pseudarthrosis")
     HARDWARE_LOOSENING = "hardware_loosening", _("Hardware loosening")
@@ -195,6 +196,41 @@ class Side(models.TextChoices):
     LEFT = "left", _("Left")
     RIGHT = "right", _("Right")
     BILATERAL = "bilateral", _("Bilateral")
+
+
+class FindingSide(models.TextChoices):
+    """Where at a disc level an imaging finding is: a side, both, or in the middle."""
+
+    LEFT = "left", _("Left")
+    RIGHT = "right", _("Right")
+    BILATERAL = "bilateral", _("Bilateral")
+    CENTRAL = "central", _("Central")
+
+
+# Findings whose side matters (which root is compressed): a side is required.
+SIDED_FINDINGS = frozenset({ImagingFinding.RECURRENT_HERNIATION, ImagingFinding.FORAMINAL_STENOSIS})
+
+# What each imaging kind can show, in the order the form offers them.
+IMAGING_FINDINGS: dict[str, tuple[ImagingFinding, ...]] = {
+    EvaluationKind.MRI: (
+        ImagingFinding.RECURRENT_HERNIATION, ImagingFinding.EPIDURAL_FIBROSIS, ImagingFinding.STENOSIS,
+        ImagingFinding.FORAMINAL_STENOSIS, ImagingFinding.ADJACENT_SEGMENT_DEGENERATION,
+        ImagingFinding.PSEUDARTHROSIS, ImagingFinding.HARDWARE_LOOSENING,
+    ),
+    EvaluationKind.CT: (
+        ImagingFinding.RECURRENT_HERNIATION, ImagingFinding.STENOSIS, ImagingFinding.FORAMINAL_STENOSIS,
+        ImagingFinding.ADJACENT_SEGMENT_DEGENERATION, ImagingFinding.PSEUDARTHROSIS, ImagingFinding.HARDWARE_LOOSENING,
+    ),
+    EvaluationKind.XRAY: (
+        ImagingFinding.ADJACENT_SEGMENT_DEGENERATION, ImagingFinding.PSEUDARTHROSIS, ImagingFinding.HARDWARE_LOOSENING,
+    ),
+    EvaluationKind.FLEXION_EXTENSION: (
+        ImagingFinding.INSTABILITY, ImagingFinding.PSEUDARTHROSIS, ImagingFinding.HARDWARE_LOOSENING,
+    ),
+    EvaluationKind.BONE_SCAN: (
+        ImagingFinding.INCREASED_UPTAKE, ImagingFinding.PSEUDARTHROSIS, ImagingFinding.HARDWARE_LOOSENING,
+    ),
+}  # fmt: skip
 
 
 class Chronicity(models.TextChoices):

@@ -11,7 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from clinics.demo import DemoContext
 
 from . import services
-from .models import BloodValue, Diagnosis, EmgFinding, Evaluation, Patient, PriorSurgery
+from .models import (
+    BloodValue,
+    Diagnosis,
+    EmgFinding,
+    Evaluation,
+    Patient,
+    PatientNumbering,
+    PriorSurgery,
+    SpinalFinding,
+)
 
 # clinic key, MRN, given, family, dob, sex, physician username, risk factors
 PATIENTS = [
@@ -177,10 +186,23 @@ def tiny_pdf(text: str) -> bytes:
     return bytes(out)
 
 
+# Mobile numbers in E.164 per clinic's area code (555-01xx: numbers set aside for fiction).
+AREA_CODES = {"north": "312", "south": "213"}
+# Each clinic's own MRN format: the numbers registered without an MRN continue the demo's.
+NUMBERING = {"north": ("N-", 4), "south": ("S-", 4)}
+
+
 def seed(ctx: DemoContext) -> None:
     by_clinic: dict[str, list[Patient]] = {}
-    for clinic_key, mrn, given, family, dob, sex, physician, risks in PATIENTS:
+    for n, (clinic_key, mrn, given, family, dob, sex, physician, risks) in enumerate(PATIENTS):
         clinic = ctx.clinics[clinic_key]
+        # Every other patient prefers SMS (a mobile number and consent); the rest prefer email.
+        texts = n % 2 == 0
+        contact = {
+            "mobile_phone": f"+1{AREA_CODES[clinic_key]}55501{n:02d}",
+            "consent_sms": texts,
+            "preferred_channel": "sms" if texts else "email",
+        }
         patient, _ = Patient.objects.update_or_create(
             clinic=clinic,
             mrn=mrn,
@@ -191,6 +213,7 @@ def seed(ctx: DemoContext) -> None:
                 "sex": sex,
                 "email": f"{mrn.lower()}@patients.example.org",
                 "consent_email": True,
+                **contact,
                 "primary_physician": ctx.users[physician],
                 "referral_source": "spine_surgeon",
                 **risks,
@@ -199,6 +222,12 @@ def seed(ctx: DemoContext) -> None:
         by_clinic.setdefault(clinic_key, []).append(patient)
         _seed_history(patient, HISTORIES.get(mrn, {}))
     ctx.extra["patients"] = by_clinic
+    for clinic_key, (prefix, digits) in NUMBERING.items():
+        taken = [int(p.mrn.removeprefix(prefix)) for p in by_clinic.get(clinic_key, []) if p.mrn.startswith(prefix)]
+        PatientNumbering.objects.update_or_create(
+            clinic=ctx.clinics[clinic_key],
+            defaults={"prefix": prefix, "digits": digits, "last_number": max(taken, default=0)},
+        )
 
 
 # --- FBSS histories: what each demo patient went through before coming to the clinic -----------
@@ -206,6 +235,12 @@ def seed(ctx: DemoContext) -> None:
 # rule applies and each row has its history), and only when missing, so seeding twice adds nothing.
 
 S = dict  # a row of keyword arguments, for brevity below
+
+
+def D(finding: str, level: str, side: str = "") -> dict[str, str]:  # noqa: N802 - reads like a table
+    """A finding at a disc level, for the imaging studies below."""
+    return {"finding": finding, "level": level, "side": side}
+
 
 HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
     "N-1001": {
@@ -217,11 +252,12 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               complications=["pseudarthrosis"], failure_causes=["pseudarthrosis", "adjacent_segment"]),
         ],
         "evaluations": [
-            S(kind="mri", performed_on=date(2024, 2, 12), findings={"adjacent_segment_degeneration": ["L3", "L4"],
-              "epidural_fibrosis": ["L5"], "with_contrast": True},
+            S(kind="mri", performed_on=date(2024, 2, 12), findings={"with_contrast": True},
+              spinal=[D("adjacent_segment_degeneration", "L3-L4"), D("epidural_fibrosis", "L5-S1", "left"),
+                      D("foraminal_stenosis", "L5-S1", "left")],
               impression="Enhancing scar around the left L5 root; L3-L4 degeneration above the fusion.",
               pain_generators=["epidural_fibrosis", "adjacent_segment"], report=True),
-            S(kind="ct", performed_on=date(2024, 3, 4), findings={"pseudarthrosis": ["L4", "L5"]},
+            S(kind="ct", performed_on=date(2024, 3, 4), spinal=[D("pseudarthrosis", "L4-L5")],
               impression="No bridging bone across L4-L5.", pain_generators=["pseudarthrosis"]),
             S(kind="dexa", performed_on=date(2024, 3, 20), findings={"t_score": Decimal("-2.1"), "site": "lumbar_spine"},
               impression="Osteopenia."),
@@ -244,7 +280,7 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               failure_causes=["hardware_failure", "smoking", "obesity"]),
         ],
         "evaluations": [
-            S(kind="xray", performed_on=date(2024, 1, 9), findings={"hardware_loosening": ["S1"]},
+            S(kind="xray", performed_on=date(2024, 1, 9), spinal=[D("hardware_loosening", "L5-S1", "right")],
               impression="Lucency around the right S1 screw.", pain_generators=["hardware"]),
             S(kind="emg", performed_on=date(2024, 1, 30),
               emg=[S(level="S1", side="right", chronicity="chronic")],
@@ -266,7 +302,8 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               surgeon="Dr M. Lindahl", facility="Northside Day Surgery", failure_causes=["epidural_fibrosis"]),
         ],
         "evaluations": [
-            S(kind="mri", performed_on=date(2024, 5, 6), findings={"epidural_fibrosis": ["L5"], "with_contrast": True},
+            S(kind="mri", performed_on=date(2024, 5, 6), findings={"with_contrast": True},
+              spinal=[D("epidural_fibrosis", "L5-S1")],
               impression="Scar tissue only; no recurrent disc.", pain_generators=["epidural_fibrosis"]),
             S(kind="psych", performed_on=date(2024, 5, 20), findings={"instrument": "gad7", "score": 12},
               impression="Moderate anxiety."),
@@ -288,9 +325,9 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               facility="University Spine Centre", failure_causes=["multiple_surgeries", "central_sensitisation"]),
         ],
         "evaluations": [
-            S(kind="flexion_extension", performed_on=date(2023, 11, 2), findings={"instability": ["L1", "L2"]},
+            S(kind="flexion_extension", performed_on=date(2023, 11, 2), spinal=[D("instability", "L1-L2")],
               impression="Motion at L1-L2 above the construct.", pain_generators=["instability", "adjacent_segment"]),
-            S(kind="bone_scan", performed_on=date(2023, 12, 1), findings={"increased_uptake": ["L2"]},
+            S(kind="bone_scan", performed_on=date(2023, 12, 1), spinal=[D("increased_uptake", "L2-L3")],
               impression="Uptake at L2 endplates."),
             S(kind="exam", performed_on=date(2023, 10, 20), findings={"straight_leg_raise": "negative",
               "facet_loading_pain": True}, impression="Axial pain, worse on extension.",
@@ -327,8 +364,8 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               failure_causes=["depression", "opioid_dependence", "smoking"]),
         ],
         "evaluations": [
-            S(kind="mri", performed_on=date(2024, 7, 8), findings={"recurrent_herniation": ["L4"],
-              "adjacent_segment_degeneration": ["L4", "L5"]},
+            S(kind="mri", performed_on=date(2024, 7, 8), spinal=[D("recurrent_herniation", "L4-L5", "central"),
+                      D("adjacent_segment_degeneration", "L4-L5")],
               impression="New L4-L5 protrusion above the ALIF.", pain_generators=["disc", "adjacent_segment"],
               report=True),
             S(kind="psych", performed_on=date(2024, 7, 15), findings={"instrument": "ort", "score": 9},
@@ -368,7 +405,8 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
               failure_causes=["wrong_level"]),
         ],
         "evaluations": [
-            S(kind="mri", performed_on=date(2024, 9, 2), findings={"recurrent_herniation": ["S1"]},
+            S(kind="mri", performed_on=date(2024, 9, 2), spinal=[D("recurrent_herniation", "L5-S1", "right"),
+                      D("foraminal_stenosis", "L5-S1", "right")],
               impression="Untreated L5-S1 herniation.", pain_generators=["disc", "nerve_root"]),
         ],
         "diagnoses": [S(code="M96.1", is_primary=True, diagnosed_on=date(2024, 9, 5))],
@@ -382,8 +420,8 @@ HISTORIES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "evaluations": [
             S(kind="dexa", performed_on=date(2024, 4, 11), findings={"t_score": Decimal("-2.8"), "site": "total_hip"},
               impression="Osteoporosis: screw purchase a concern for any revision."),
-            S(kind="ct", performed_on=date(2024, 4, 25), findings={"hardware_loosening": ["L4"],
-              "stenosis": ["L4", "L5"]}, impression="Loose L4 screws; stenosis below the construct.",
+            S(kind="ct", performed_on=date(2024, 4, 25), spinal=[D("hardware_loosening", "L4-L5"),
+              D("stenosis", "L4-L5", "central"), D("stenosis", "L5-S1", "central")], impression="Loose L4 screws; stenosis below the construct.",
               pain_generators=["hardware", "stenosis"]),
         ],
         "diagnoses": [
@@ -405,7 +443,8 @@ def _seed_history(patient: Patient, history: dict[str, list[dict[str, Any]]]) ->
     for row in history.get("evaluations", []):
         fields = dict(row)
         report = fields.pop("report", False)
-        rows: list[EmgFinding | BloodValue] = [EmgFinding(**r) for r in fields.pop("emg", [])]
+        rows: list[EmgFinding | BloodValue | SpinalFinding] = [EmgFinding(**r) for r in fields.pop("emg", [])]
+        rows += [SpinalFinding(**r) for r in fields.pop("spinal", [])]
         rows += [BloodValue(**r) for r in fields.pop("blood", [])]
         if Evaluation.objects.filter(
             patient=patient, kind=fields["kind"], performed_on=fields["performed_on"]

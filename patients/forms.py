@@ -18,9 +18,9 @@ from clinics.models import Clinic
 
 from .choices import Complication, EvaluationKind, FailureCause, Hardware, PainGenerator, PatientStatus
 from .evaluations import registry
-from .icd import common_codes, normalize, validate_icd10cm
+from .icd import common_codes, normalize
 from .models import Diagnosis, Evaluation, Patient, PriorSurgery
-from .selectors import clinicians_of, physicians_of
+from .selectors import clinicians_of, physicians_of, possible_duplicates
 from .spine import LEVEL_CHOICES
 from .uploads import MAX_FILES_PER_SAVE, MAX_UPLOAD_BYTES, inspect_upload
 
@@ -40,10 +40,20 @@ class PatientForm(forms.ModelForm):
         widgets = {"date_of_birth": DateInput(), "status_date": DateInput()}
         field_classes = {"primary_physician": UserChoiceField}
 
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("This is a new patient, not one of those listed"), required=False
+    )
+
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
         self.instance.clinic = clinic
+        self.creating = self.instance.pk is None
+        self.duplicates: list[Patient] = []
+        # A new patient's MRN may be left empty: the clinic's numbering assigns the next one.
+        self.fields["mrn"].required = not self.creating
+        if not self.creating:
+            del self.fields["confirm_not_duplicate"]
         physician_field = self.fields["primary_physician"]
         assert isinstance(physician_field, UserChoiceField)  # noqa: S101 - narrows the type
         physician_field.queryset = physicians_of(clinic)
@@ -90,12 +100,30 @@ class PatientForm(forms.ModelForm):
             raise forms.ValidationError(_("The status date cannot be in the future."))
         return day
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # An empty MRN of a new patient is assigned by the service, after the form's checks.
+        excluded = set(getattr(super(), "_get_validation_exclusions")())  # noqa: B009 - private in the stubs
+        if self.creating and not self.cleaned_data.get("mrn"):
+            excluded.add("mrn")
+        return excluded
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("consent_email") and not data.get("email"):
-            self.add_error("email", _("An email address is needed to contact the patient by email."))
-        if data.get("consent_sms") and not data.get("mobile_phone"):
-            self.add_error("mobile_phone", _("A mobile number is needed to contact the patient by SMS."))
+        if self.creating and not self.errors:
+            phone = data.get("mobile_phone")
+            self.duplicates = possible_duplicates(
+                self.clinic,
+                given_name=data.get("given_name", ""),
+                family_name=data.get("family_name", ""),
+                date_of_birth=data.get("date_of_birth"),
+                email=data.get("email", ""),
+                mobile_phone=str(phone) if phone else "",
+            )
+            if self.duplicates and not data.get("confirm_not_duplicate"):
+                self.add_error(
+                    "confirm_not_duplicate",
+                    _("This may be a patient already registered. Check the list, then confirm to register."),
+                )
         return data
 
 
@@ -180,9 +208,15 @@ def _checkboxes(choices: Any, label: Any) -> forms.MultipleChoiceField:
 MONTHS = [("", "—"), *((str(n), calendar.month_name[n]) for n in range(1, 13))]
 
 
+YEAR_MESSAGES = {"invalid": _("Enter the year as four digits, for example 2014.")}
+
+
 class PriorSurgeryForm(ClinicalForm):
+    date_year = forms.IntegerField(label=_("Year"), error_messages=YEAR_MESSAGES)
     date_month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int, empty_value=None, required=False)
-    date_day = forms.IntegerField(label=_("Day"), min_value=1, max_value=31, required=False)
+    date_day = forms.IntegerField(
+        label=_("Day"), required=False, error_messages={"invalid": _("Enter the day of the month, 1 to 31.")}
+    )
     levels = _checkboxes(LEVEL_CHOICES, _("Levels"))
     hardware = _checkboxes(Hardware.choices, _("Hardware"))
     complications = _checkboxes(Complication.choices, _("Complications"))
@@ -200,9 +234,7 @@ class PriorSurgeryForm(ClinicalForm):
         super().__init__(*args, **kwargs)
         self.instance.patient = patient
         year = self.fields["date_year"]
-        assert isinstance(year, forms.IntegerField)  # noqa: S101
-        year.min_value = 1900
-        year.widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
+        year.widget.attrs.update({"max": timezone.localdate().year})
         year.help_text = _("The year alone is enough if that is all the patient remembers.")
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -225,10 +257,17 @@ class PriorSurgeryForm(ClinicalForm):
         )
 
     def clean_date_year(self) -> Any:
+        # Out of any calendar: one message here (the model then says nothing more about the date).
         year = self.cleaned_data["date_year"]
-        if year is not None and year > timezone.localdate().year:
-            raise forms.ValidationError(_("The surgery date cannot be in the future."))
+        if year is not None and not 1 <= year <= 9999:
+            raise forms.ValidationError(YEAR_MESSAGES["invalid"])
         return year
+
+    def clean_date_day(self) -> Any:
+        day = self.cleaned_data["date_day"]
+        if day is not None and not 1 <= day <= 31:
+            raise forms.ValidationError(_("Enter the day of the month, 1 to 31."))
+        return day
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -371,10 +410,14 @@ class DiagnosisForm(ClinicalForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, patient: Patient, offered: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.patient = patient
-        options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, t) for c, t in common_codes()))
+        # The codes the datalist offers: those found by words (``icd.search``), else the usual ones.
+        codes = offered if offered is not None else common_codes()
+        options = format_html_join("", '<option value="{}">{} {}</option>', ((c, c, t) for c, t in codes))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -386,6 +429,5 @@ class DiagnosisForm(ClinicalForm):
         )
 
     def clean_code(self) -> str:
-        code = normalize(self.cleaned_data["code"])
-        validate_icd10cm(code)
-        return code
+        # Checked once, by the model (Diagnosis.clean): checking here too said it twice.
+        return normalize(self.cleaned_data["code"])

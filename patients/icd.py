@@ -6,10 +6,14 @@ refused with a pointer to its more specific codes.
 
 from __future__ import annotations
 
+import functools
+import re
 import warnings
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .text import fold
 
 with warnings.catch_warnings():
     # The package reads its tables through a deprecated importlib.resources call.
@@ -75,3 +79,53 @@ def describe(code: str) -> str:
 
 def common_codes() -> list[tuple[str, str]]:
     return [(code, describe(code)) for code in COMMON_FBSS_CODES]
+
+
+# --- Finding a code by words -------------------------------------------------------------------------
+
+SEARCH_LIMIT = 25
+_CODE_LIKE = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z.]*$")
+
+
+@functools.cache
+def _billable_index() -> tuple[tuple[str, str, str], ...]:
+    """Every billable code with its description and the description folded for search.
+
+    Built at first use (about half a second) and kept in memory for the life of the process.
+    """
+    rows = []
+    for code in _icd.get_all_codes(True):
+        if _icd.is_leaf(code) and _icd.is_category_or_subcategory(code):
+            description = _icd.get_description(code)
+            rows.append((code, description, fold(description)))
+    return tuple(rows)
+
+
+def search(query: str, *, limit: int = SEARCH_LIMIT) -> list[tuple[str, str]]:
+    """Billable codes whose description holds every word of ``query`` (folded, any order), or
+    whose code starts with ``query``.
+
+    M96.1 comes first when it matches, then the codes FBSS clinics commonly use, then codes whose
+    description starts with the first word, then the rest in code order.
+    """
+    text = query.strip()
+    if not text:
+        return common_codes()[:limit]
+    first_word = ""
+    if _CODE_LIKE.match(text):
+        prefix = "".join(text.split()).upper().replace(".", "")
+        found = [(c, d) for c, d, _f in _billable_index() if c.replace(".", "").startswith(prefix)]
+    else:
+        words = fold(text).replace(",", " ").split()
+        found = [(c, d) for c, d, f in _billable_index() if all(w in f for w in words)]
+        first_word = words[0] if words else ""
+    common = {code: n for n, code in enumerate(COMMON_FBSS_CODES)}
+
+    def rank(item: tuple[str, str]) -> tuple[int, int, str]:
+        code, description = item
+        if code in common:
+            return (0, common[code], code)
+        starts = not _CODE_LIKE.match(text) and fold(description).startswith(first_word)
+        return (1 if starts else 2, 0, code)
+
+    return sorted(found, key=rank)[:limit]

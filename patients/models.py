@@ -6,15 +6,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from clinics.models import Clinic
+from clinics.records import EnteredInError
 from clinics.validators import no_markup
 
 from .choices import (
@@ -26,8 +28,10 @@ from .choices import (
     Complication,
     EvaluationKind,
     FailureCause,
+    FindingSide,
     FusionApproach,
     Hardware,
+    ImagingFinding,
     Language,
     PainGenerator,
     PatientStatus,
@@ -39,7 +43,7 @@ from .choices import (
     WorkStatus,
 )
 from .evaluations import registry
-from .spine import LEVEL_CHOICES, LEVELS
+from .spine import DISC_CHOICES, DISC_LEVELS, LEVEL_CHOICES, LEVELS
 from .text import fold
 
 
@@ -49,7 +53,10 @@ class Patient(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField(
-        _("MRN"), max_length=32, validators=[no_markup], help_text=_("Medical record number, unique within the clinic.")
+        _("MRN"),
+        max_length=32,
+        validators=[no_markup],
+        help_text=_("Medical record number, unique within the clinic. Leave empty to get the clinic's next number."),
     )
     given_name = models.CharField(_("given name"), max_length=100, validators=[no_markup])
     family_name = models.CharField(_("family name"), max_length=100, validators=[no_markup])
@@ -60,15 +67,16 @@ class Patient(models.Model):
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
 
     email = models.EmailField(_("email"), blank=True)
-    mobile_phone = models.CharField(
+    # Stored in E.164 (+12015550123); a number typed without a country code is read in
+    # PHONENUMBER_DEFAULT_REGION.
+    mobile_phone = PhoneNumberField(
         _("mobile phone"),
-        max_length=20,
         blank=True,
-        validators=[no_markup],
-        help_text=_("International format, e.g. +1 555 010 0123."),
+        help_text=_("With the country code for a number abroad, e.g. +46 70 123 45 67."),
     )
+    # Nobody is contacted until a channel with its consent is chosen.
     preferred_channel = models.CharField(
-        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.NONE
     )
     consent_email = models.BooleanField(_("consents to email"), default=False)
     consent_sms = models.BooleanField(_("consents to SMS"), default=False)
@@ -124,7 +132,11 @@ class Patient(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "mrn"],
+                name="patient_mrn_unique_in_clinic",
+                violation_error_message=_("Another patient of this clinic has this MRN."),
+            ),
             models.CheckConstraint(condition=models.Q(status__in=PatientStatus.values), name="patient_status_valid"),
         ]
         indexes = [models.Index(fields=["clinic", "search_name"], name="patient_clinic_search")]
@@ -162,6 +174,90 @@ class Patient(models.Model):
     def is_smoker(self) -> bool:
         return self.smoking_status == SmokingStatus.CURRENT
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == PatientStatus.ACTIVE
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # A taken MRN is said once, on the MRN field (a constraint on two fields says it at the top).
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            general = errors.pop(NON_FIELD_ERRORS, [])
+            mrn_taken = [e for e in general if getattr(e, "code", "") == "unique" or "MRN" in str(e.message)]
+            if mrn_taken:
+                errors.setdefault("mrn", []).extend(mrn_taken)
+            rest = [e for e in general if e not in mrn_taken]
+            if rest:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors) from exc
+
+    def clean(self) -> None:
+        """The contact rules: a channel needs its address and the patient's consent to it."""
+        errors: dict[str, list] = {}
+        phone = self.mobile_phone
+        has_phone = bool(phone) and getattr(phone, "is_valid", lambda: False)()
+        texts = has_phone and can_receive_sms(phone)
+        if self.consent_email and not self.email:
+            errors.setdefault("email", []).append(_("An email address is needed to contact the patient by email."))
+        if self.consent_sms and not phone:
+            errors.setdefault("mobile_phone", []).append(_("A mobile number is needed to contact the patient by SMS."))
+        elif has_phone and not texts and (self.consent_sms or self.preferred_channel == Channel.SMS):
+            errors.setdefault("mobile_phone", []).append(_("This is a landline number: SMS needs a mobile number."))
+        if self.preferred_channel == Channel.EMAIL:
+            if not self.email or not self.consent_email:
+                errors.setdefault("preferred_channel", []).append(
+                    _("Email as the preferred channel needs an email address and the patient's consent to email.")
+                )
+        elif self.preferred_channel == Channel.SMS:
+            if not texts or not self.consent_sms:
+                errors.setdefault("preferred_channel", []).append(
+                    _("SMS as the preferred channel needs a mobile number and the patient's consent to SMS.")
+                )
+        elif self.preferred_channel == Channel.PHONE and not phone:
+            errors.setdefault("preferred_channel", []).append(
+                _("Phone calls as the preferred channel need a phone number.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+def can_receive_sms(number: Any) -> bool:
+    """A number that can receive SMS: a mobile number, or one the numbering plan does not tell
+    apart from a landline (in North America both share area codes)."""
+    import phonenumbers
+
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+class PatientNumbering(models.Model):
+    """A clinic's sequence of medical record numbers (one row per clinic, locked while assigning).
+
+    Assigned MRNs are the prefix and the number zero-padded to ``digits`` ("000123" by default);
+    a clinic with its own numbering types its MRNs in instead, and a number already taken by hand
+    is skipped.
+    """
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    prefix = models.CharField(_("MRN prefix"), max_length=8, blank=True, validators=[no_markup])
+    digits = models.PositiveSmallIntegerField(
+        _("digits"), default=6, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("MRN numbering")
+
+    def __str__(self) -> str:
+        return self.format(self.last_number)
+
+    def format(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.digits}d}"
+
 
 TEXT_MAX = 4000  # free-text notes and impressions: a long report paragraph, not a whole report
 
@@ -180,14 +276,28 @@ def _check_choices(value: object, choices: type[models.TextChoices], field: str,
         errors.setdefault(field, []).append(_("Choose from the list."))
 
 
+# Further back than this a date of the record is a typo (the oldest patients are about this old).
+MAX_YEARS_BACK = 120
+
+
+def earliest_record_day() -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - MAX_YEARS_BACK, day=1)
+
+
 def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: dict[str, list]) -> None:
+    """One message per date: in the future, before the patient's birth, or absurdly far back."""
     if day > timezone.localdate():
         errors.setdefault(field, []).append(_("The date cannot be in the future."))
     elif patient is not None and patient.date_of_birth and day < patient.date_of_birth:
         errors.setdefault(field, []).append(_("The date cannot be before the patient's date of birth."))
+    elif day < earliest_record_day():
+        errors.setdefault(field, []).append(
+            _("The date is more than %(years)d years ago: check the year.") % {"years": MAX_YEARS_BACK}
+        )
 
 
-class PriorSurgery(models.Model):
+class PriorSurgery(EnteredInError):
     """A spine operation the patient had before coming to the clinic.
 
     The date may be partial (CLINICAL.md: patients often remember only the year): ``date_year``
@@ -212,6 +322,15 @@ class PriorSurgery(models.Model):
     complications = models.JSONField(_("complications"), default=list, blank=True)
     failure_causes = models.JSONField(_("suspected causes of failure"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -300,8 +419,9 @@ class PriorSurgery(models.Model):
         if self.date_day is not None and self.date_month is None:
             errors.setdefault("date_month", []).append(_("Give the month too, or leave the day empty."))
         bounds = self._partial_bounds()
-        if bounds is None and "date_month" not in errors:
-            errors.setdefault("date_year", []).append(_("This is not a real date."))
+        # A missing or refused year already has its own message: say nothing more about the date.
+        if bounds is None and "date_month" not in errors and self.date_year:
+            errors.setdefault("date_day", []).append(_("This is not a real date."))
         elif bounds is not None:
             first, last = bounds
             patient = self.patient if self.patient_id else None
@@ -310,6 +430,10 @@ class PriorSurgery(models.Model):
             elif patient is not None and last < patient.date_of_birth:
                 errors.setdefault("date_year", []).append(
                     _("The surgery date cannot be before the patient's date of birth.")
+                )
+            elif last < earliest_record_day():
+                errors.setdefault("date_year", []).append(
+                    _("The surgery date is more than %(years)d years ago: check the year.") % {"years": MAX_YEARS_BACK}
                 )
             self.sort_date = first
 
@@ -345,7 +469,7 @@ class PriorSurgery(models.Model):
             raise ValidationError(errors)
 
 
-class Evaluation(models.Model):
+class Evaluation(EnteredInError):
     """One test or examination of the evaluation battery (CLINICAL.md), with findings per kind.
 
     ``findings`` holds the findings that occur once per evaluation (levels of an imaging study, a
@@ -381,6 +505,15 @@ class Evaluation(models.Model):
     findings = models.JSONField(_("findings"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     impression = models.TextField(_("impression"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
     pain_generators = models.JSONField(_("suspected pain generators"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -446,6 +579,53 @@ class EmgFinding(models.Model):
                 "chronicity": str(self.get_chronicity_display()).lower(),
             }
         )
+
+
+class SpinalFinding(models.Model):
+    """An imaging finding at one disc level (L4-L5), with its side where that matters."""
+
+    clinic_field = "evaluation__patient__clinic"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="spinal_findings")
+    finding = models.CharField(_("finding"), max_length=40, choices=ImagingFinding.choices)
+    level = models.CharField(_("disc level"), max_length=7, choices=DISC_CHOICES)
+    side = models.CharField(_("side"), max_length=10, choices=FindingSide.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(finding__in=ImagingFinding.values), name="spinal_finding_valid"),
+            models.CheckConstraint(condition=models.Q(level__in=DISC_LEVELS), name="spinal_finding_level_valid"),
+            models.CheckConstraint(
+                condition=models.Q(side="") | models.Q(side__in=FindingSide.values), name="spinal_finding_side_valid"
+            ),
+        ]
+        verbose_name = _("finding by disc level")
+        verbose_name_plural = _("findings by disc level")
+
+    def __str__(self) -> str:
+        where = f"{self.level}, {str(self.get_side_display()).lower()}" if self.side else self.level
+        return f"{self.get_finding_display()} {where}"
+
+    def clean(self) -> None:
+        from .choices import IMAGING_FINDINGS, SIDED_FINDINGS
+
+        errors: dict[str, list] = {}
+        try:
+            kind = self.evaluation.kind
+        except Evaluation.DoesNotExist:  # a new row of a form, not yet joined to its evaluation
+            kind = ""
+        allowed = IMAGING_FINDINGS.get(kind, ())
+        if kind and self.finding and self.finding not in allowed:
+            errors["finding"] = [_("This kind of study does not show this finding.")]
+        if self.finding in SIDED_FINDINGS and not self.side:
+            errors["side"] = [
+                _("Give the side of the %(finding)s.") % {"finding": str(self.get_finding_display()).lower()}
+            ]
+        if errors:
+            raise ValidationError(errors)
 
 
 class BloodValue(models.Model):
@@ -535,7 +715,7 @@ class EvaluationAttachment(models.Model):
         return self.CONTENT_TYPES.get(self.content_type, "bin")
 
 
-class Diagnosis(models.Model):
+class Diagnosis(EnteredInError):
     """An ICD-10-CM diagnosis of the patient (codes checked offline against the CDC tables)."""
 
     clinic_field = "patient__clinic"
@@ -548,6 +728,15 @@ class Diagnosis(models.Model):
     diagnosed_on = models.DateField(_("diagnosed on"), default=timezone.localdate)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -558,12 +747,13 @@ class Diagnosis(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "code"],
+                condition=models.Q(entered_in_error_at__isnull=True),
                 name="diagnosis_code_once_per_patient",
                 violation_error_message=_("This diagnosis is already on the patient's record."),
             ),
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=models.Q(is_primary=True),
+                condition=models.Q(is_primary=True, entered_in_error_at__isnull=True),
                 name="diagnosis_one_primary",
                 violation_error_message=_("The patient already has a primary diagnosis."),
             ),

@@ -18,7 +18,8 @@ def _my_patients(request: HttpRequest, membership: Membership) -> dict[str, Any]
 
 
 def _search(request: HttpRequest, membership: Membership) -> dict[str, Any]:
-    return {"recent": list(patients_of(membership.clinic).order_by("-created_at")[:10])}
+    active = patients_of(membership.clinic).filter(status=PatientStatus.ACTIVE)
+    return {"recent": list(active.order_by("-created_at")[:10])}
 
 
 def register() -> None:

@@ -34,16 +34,17 @@ def patients_for_chart() -> models.QuerySet[Patient]:
     return Patient.objects.select_related("clinic", "primary_physician")
 
 
+# A record entered in error is no longer edited: it is out of the chart, kept for its history.
 def surgeries_for_edit() -> models.QuerySet[PriorSurgery]:
-    return PriorSurgery.objects.select_related("patient")
+    return PriorSurgery.objects.current().select_related("patient")
 
 
 def evaluations_for_edit() -> models.QuerySet[Evaluation]:
-    return Evaluation.objects.select_related("patient").prefetch_related("attachments", *_row_tables())
+    return Evaluation.objects.current().select_related("patient").prefetch_related("attachments", *_row_tables())
 
 
 def diagnoses_for_edit() -> models.QuerySet[Diagnosis]:
-    return Diagnosis.objects.select_related("patient")
+    return Diagnosis.objects.current().select_related("patient")
 
 
 def attachments_for_download() -> models.QuerySet[EvaluationAttachment]:
@@ -61,14 +62,15 @@ def search_patients(
 ) -> models.QuerySet[Patient]:
     """Patients of ``clinic`` matching every given term, with their number of prior surgeries.
 
-    ``text`` matches every word of the name (case- and accent-insensitive, any order) or the
-    whole MRN.
+    ``text`` matches every word of the name (case- and accent-insensitive, any order, "Family,
+    Given" too) or part of the MRN.
     """
     # A correlated subquery, not a JOIN with GROUP BY: the database counts surgeries only for the
     # rows of the page (and the paginator's COUNT leaves it out), so a page costs the same at
     # 100 patients as at 10,000 (bench/pages.py).
     surgeries = (
-        PriorSurgery.objects.filter(patient=models.OuterRef("pk"))
+        PriorSurgery.objects.current()
+        .filter(patient=models.OuterRef("pk"))
         .order_by()
         .values("patient")
         .annotate(n=models.Count("pk"))
@@ -77,12 +79,13 @@ def search_patients(
     qs = patients_of(clinic).annotate(
         surgery_count=Coalesce(models.Subquery(surgeries, output_field=models.IntegerField()), 0)
     )
-    words = fold(text).split()
+    # "Hughes, Margaret" as the list shows names: the comma is not part of a word.
+    words = fold(text).replace(",", " ").split()
     if words:
         by_name = models.Q()
         for word in words:
             by_name &= models.Q(search_name__contains=word)
-        qs = qs.filter(by_name | models.Q(mrn__iexact=text.strip()))
+        qs = qs.filter(by_name | models.Q(mrn__icontains=text.strip()))
     if date_of_birth:
         qs = qs.filter(date_of_birth=date_of_birth)
     if status:
@@ -90,6 +93,56 @@ def search_patients(
     if physician is not None:
         qs = qs.filter(primary_physician=physician)
     return qs.order_by(*order_by)
+
+
+def _similar_names(given: str, family: str, other: Patient) -> bool:
+    """Folded names that are likely the same person: the same family name, the same given initial
+    and a close family name (a typo), or given and family names swapped."""
+    from difflib import SequenceMatcher
+
+    given, family = fold(given), fold(family)
+    other_given, other_family = fold(other.given_name), fold(other.family_name)
+    if not family or not other_family:
+        return False
+    if family == other_family:
+        return True
+    if (given, family) == (other_family, other_given):
+        return True
+    same_initial = bool(given) and bool(other_given) and given[0] == other_given[0]
+    return same_initial and SequenceMatcher(None, family, other_family).ratio() >= 0.8
+
+
+MAX_DUPLICATES_SHOWN = 10
+
+
+def possible_duplicates(
+    clinic: Clinic,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    email: str = "",
+    mobile_phone: str = "",
+) -> list[Patient]:
+    """Patients of ``clinic`` who may be the person being registered, in one query.
+
+    The same date of birth and a similar name (``_similar_names``), or the same mobile number or
+    email address.
+    """
+    match = models.Q(date_of_birth=date_of_birth) if date_of_birth else models.Q(pk__in=[])
+    if email:
+        match |= models.Q(email__iexact=email)
+    if mobile_phone:
+        match |= models.Q(mobile_phone=mobile_phone)
+    candidates = Patient.objects.filter(clinic=clinic).filter(match).order_by("search_name", "id")[:200]
+    found = []
+    for p in candidates:
+        same_contact = (email and p.email.lower() == email.lower()) or (
+            mobile_phone and str(p.mobile_phone) == mobile_phone
+        )
+        if same_contact or (p.date_of_birth == date_of_birth and _similar_names(given_name, family_name, p)):
+            found.append(p)
+    return found[:MAX_DUPLICATES_SHOWN]
 
 
 def physicians_of(clinic: Clinic) -> models.QuerySet:
@@ -111,7 +164,7 @@ def clinicians_of(clinic: Clinic) -> models.QuerySet:
 
 
 def surgeries_of(patient: Patient) -> list[PriorSurgery]:
-    return list(PriorSurgery.objects.filter(patient=patient).order_by("-sort_date", "-id"))
+    return list(PriorSurgery.objects.current().filter(patient=patient).order_by("-sort_date", "-id"))
 
 
 def _row_tables() -> list[str]:
@@ -121,7 +174,8 @@ def _row_tables() -> list[str]:
 
 def evaluations_of(patient: Patient) -> list[Evaluation]:
     return list(
-        Evaluation.objects.filter(patient=patient)
+        Evaluation.objects.current()
+        .filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
         .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
@@ -134,7 +188,26 @@ def findings_lines(evaluation: Evaluation) -> list[str]:
 
 
 def diagnoses_of(patient: Patient) -> list[Diagnosis]:
-    return list(Diagnosis.objects.filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
+    return list(Diagnosis.objects.current().filter(patient=patient).order_by("-is_primary", "resolved_on", "code"))
+
+
+class ErrorRow(NamedTuple):
+    kind: str
+    record: Any
+    history: list[Version]
+
+
+def entered_in_error_of(patient: Patient) -> list[ErrorRow]:
+    """The patient's records marked entered in error, newest mark first, with their history.
+
+    A query per table of records, and one per table's history when it has such records.
+    """
+    rows: list[ErrorRow] = []
+    for model in (Diagnosis, PriorSurgery, Evaluation):
+        records = list(model.objects.entered_in_error().filter(patient=patient).select_related("entered_in_error_by"))
+        history = history_of(model, [r.pk for r in records])
+        rows += [ErrorRow(str(model._meta.verbose_name), r, history.get(r.pk, [])) for r in records]
+    return sorted(rows, key=lambda row: row.record.entered_in_error_at, reverse=True)
 
 
 # --- Rows of the chart's sections: the record with its edit history -------------------------------

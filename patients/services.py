@@ -26,7 +26,8 @@ from clinics.recording import delete_record, save_record
 from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkStatus
 from .evaluations import registry
 from .evaluations.registry import FindingsSchema
-from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PriorSurgery
+from .lifecycle import StatusChange, notify_status_change
+from .models import Diagnosis, Evaluation, EvaluationAttachment, Patient, PatientNumbering, PriorSurgery
 from .uploads import inspect_upload, safe_name
 
 
@@ -55,12 +56,12 @@ def patient_register(
     by: Any,
     given_name: str,
     family_name: str,
-    mrn: str,
     date_of_birth: date,
+    mrn: str = "",
     sex: str = Sex.UNKNOWN,
     email: str = "",
     mobile_phone: str = "",
-    preferred_channel: str = Channel.EMAIL,
+    preferred_channel: str = Channel.NONE,
     consent_email: bool = False,
     consent_sms: bool = False,
     preferred_language: str = Language.ENGLISH,
@@ -77,12 +78,15 @@ def patient_register(
     history_of_depression: bool = False,
     history_of_anxiety: bool = False,
 ) -> Patient:
-    """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards."""
+    """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards.
+
+    An empty ``mrn`` gets the clinic's next number (``next_mrn``).
+    """
     patient = Patient(
         clinic=clinic,
         given_name=given_name,
         family_name=family_name,
-        mrn=mrn,
+        mrn=(mrn or "").strip() or next_mrn(clinic=clinic),
         date_of_birth=date_of_birth,
         sex=sex,
         email=email,
@@ -105,6 +109,25 @@ def patient_register(
         history_of_anxiety=history_of_anxiety,
     )
     return save_record(patient, by=by)
+
+
+@transaction.atomic
+def next_mrn(*, clinic: Clinic) -> str:
+    """The clinic's next medical record number, unique in the clinic, under a row lock.
+
+    The clinic's numbering row is locked (SELECT ... FOR UPDATE) until the registering
+    transaction ends, so two desks registering at once get two numbers. A number somebody typed
+    in by hand is skipped.
+    """
+    PatientNumbering.objects.get_or_create(clinic=clinic)
+    numbering = PatientNumbering.objects.select_for_update().get(clinic=clinic)
+    taken = Patient.objects.filter(clinic=clinic)
+    number = numbering.last_number + 1
+    while taken.filter(mrn=numbering.format(number)).exists():
+        number += 1
+    numbering.last_number = number
+    numbering.save(update_fields=["last_number"])
+    return numbering.format(number)
 
 
 @transaction.atomic
@@ -136,7 +159,11 @@ def patient_update(
     history_of_depression: bool | Keep = KEEP,
     history_of_anxiety: bool | Keep = KEEP,
 ) -> Patient:
-    """Change demographics, contact details or risk factors of a patient (never the clinic)."""
+    """Change demographics, contact details or risk factors of a patient (never the clinic).
+
+    A change of status has its consequences (``patient_change_status``).
+    """
+    old_status = patient.status
     _apply(
         patient,
         {
@@ -165,7 +192,28 @@ def patient_update(
             "history_of_anxiety": history_of_anxiety,
         },
     )
-    return save_record(patient, by=by)
+    save_record(patient, by=by)
+    if patient.status != old_status:
+        notify_status_change(
+            StatusChange(
+                patient=patient, old_status=old_status, new_status=patient.status, on=patient.status_date, by=by
+            )
+        )
+    return patient
+
+
+@transaction.atomic
+def patient_change_status(*, patient: Patient, status: str, by: Any, on: date | None = None) -> Patient:
+    """Set the patient's status (active, discharged, deceased) from ``on`` (default today).
+
+    Nothing is deleted. A discharged or deceased patient leaves the work lists (they show active
+    patients only); the listeners of ``patients.lifecycle`` do the rest in this same transaction
+    (treatments closes the active plans of a patient who died).
+    """
+    day = on or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationError({"status_date": [_("The status date cannot be in the future.")]})
+    return patient_update(patient=patient, by=by, status=status, status_date=day)
 
 
 # --- Prior surgeries ---------------------------------------------------------------------------
@@ -208,6 +256,7 @@ def surgery_record(
         complications=list(complications),
         failure_causes=list(failure_causes),
         notes=notes,
+        created_by=by,
     )
     return save_record(surgery, by=by)
 
@@ -329,6 +378,7 @@ def evaluation_record(
         reviewing_clinician=reviewing_clinician,
         impression=impression,
         pain_generators=list(pain_generators),
+        created_by=by,
     )
     save_record(evaluation, by=by)
     _replace_rows(evaluation, rows, by)
@@ -373,7 +423,7 @@ def evaluation_update(
 
 
 def _demote_other_primaries(diagnosis: Diagnosis, by: Any) -> None:
-    others = Diagnosis.objects.filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
+    others = Diagnosis.objects.current().filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
     for other in others.select_for_update():
         other.is_primary = False
         save_record(other, by=by)
@@ -398,6 +448,7 @@ def diagnosis_add(
         diagnosed_on=diagnosed_on or timezone.localdate(),
         resolved_on=resolved_on,
         notes=notes,
+        created_by=by,
     )
     if diagnosis.is_primary:
         _demote_other_primaries(diagnosis, by)

@@ -16,6 +16,20 @@ LEVELS: tuple[str, ...] = (
 LEVEL_CHOICES = [(level, level) for level in LEVELS]
 _INDEX = {level: i for i, level in enumerate(LEVELS)}
 
+# Intervertebral discs, named by the vertebrae above and below (C1-C2 has no disc): where imaging
+# findings are (a herniation, a stenosis, a failed fusion segment).
+DISC_LEVELS: tuple[str, ...] = tuple(f"{upper}-{lower}" for upper, lower in zip(LEVELS[1:], LEVELS[2:], strict=False))
+DISC_CHOICES = [(level, level) for level in DISC_LEVELS]
+
+
+def disc_below(vertebra: str) -> str:
+    """The disc under a vertebra (L4 -> L4-L5); S1 and C1 give the nearest disc."""
+    if vertebra == "S1":
+        return "L5-S1"
+    if vertebra in ("C1", "C2"):
+        return "C2-C3"
+    return next(d for d in DISC_LEVELS if d.startswith(f"{vertebra}-"))
+
 
 def ordered(levels: Iterable[str]) -> list[str]:
     """The levels sorted head to tail; unknown levels raise ValidationError."""

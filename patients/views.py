@@ -5,8 +5,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -16,9 +17,10 @@ from django.views.decorators.http import require_GET
 from clinics.access import active_membership, actor, get_for, get_patient_for, log_access, require
 from clinics.forms_util import submit
 from clinics.models import AccessLog
+from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
 
-from . import chart, selectors, services
+from . import chart, icd, selectors, services
 from .choices import EvaluationKind
 from .forms import (
     DEMOGRAPHIC_FIELDS,
@@ -145,8 +147,16 @@ def _save_record(request: HttpRequest, form: Any, save: Any, *, fields: list[str
     return True
 
 
-def _render_form(request: HttpRequest, form: Any, patient: Any, title: str, **extra: Any) -> HttpResponse:
-    return render(request, "patients/record_form.html", {"form": form, "patient": patient, "title": title, **extra})
+def _render_form(
+    request: HttpRequest, form: Any, patient: Any, title: str, *, record: Any = None, **extra: Any
+) -> HttpResponse:
+    mark_url = ""
+    if record is not None and may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        mark_url = reverse(
+            f"patients:{ERROR_KINDS_BY_MODEL[type(record).__name__]}_entered_in_error", args=[record.public_id]
+        )
+    context = {"form": form, "patient": patient, "title": title, "mark_url": mark_url, **extra}
+    return render(request, "patients/record_form.html", context)
 
 
 def _chart_anchor(patient: Any, anchor: str) -> str:
@@ -183,7 +193,7 @@ def surgery_edit(request: HttpRequest, surgery_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(surgery.patient, f"surgery-{surgery.public_id}"))
-    return _render_form(request, form, surgery.patient, _("Edit prior surgery"))
+    return _render_form(request, form, surgery.patient, _("Edit prior surgery"), record=surgery)
 
 
 @login_required
@@ -222,13 +232,39 @@ def evaluation_edit(request: HttpRequest, evaluation_id: str) -> HttpResponse:
         if saved:
             return redirect(_chart_anchor(evaluation.patient, f"evaluation-{evaluation.public_id}"))
     title = _("Edit evaluation: %(kind)s") % {"kind": evaluation.get_kind_display()}
-    return _render_form(request, form, evaluation.patient, title, attachments=evaluation.attachments.all())
+    return _render_form(
+        request, form, evaluation.patient, title, record=evaluation, attachments=evaluation.attachments.all()
+    )
+
+
+def _icd_matches(request: HttpRequest) -> tuple[str, list[tuple[str, str]] | None]:
+    """Words posted by the code finder without JavaScript (posted: beside a patient's id in the
+    URL, a diagnosis word would say something about the patient)."""
+    words = request.POST.get("find", "")[:100].strip() if request.method == "POST" else ""
+    return words, (icd.search(words) if words else None)
+
+
+def _finding_codes(request: HttpRequest) -> bool:
+    """The finder's own form was posted, not the diagnosis: show codes, save nothing."""
+    return request.method == "POST" and "find" in request.POST
+
+
+@login_required
+@require_GET
+def icd_search(request: HttpRequest) -> JsonResponse:
+    """Billable ICD-10-CM codes found by words or by the start of a code, for the diagnosis form."""
+    require(request, Need.EDIT_CLINICAL)
+    words = request.GET.get("q", "")[:100]
+    results = [{"code": code, "description": text} for code, text in icd.search(words)]
+    return JsonResponse({"results": results})
 
 
 @login_required
 def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
-    form = DiagnosisForm(request.POST or None, patient=patient)
+    words, offered = _icd_matches(request)
+    data = None if _finding_codes(request) else request.POST or None
+    form = DiagnosisForm(data, patient=patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_add, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis added."),
@@ -236,13 +272,15 @@ def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(patient, "section-diagnoses"))
-    return _render_form(request, form, patient, _("Add a diagnosis"))
+    return _render_form(request, form, patient, _("Add a diagnosis"), icd_find=words, icd_offered=offered)
 
 
 @login_required
 def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
     diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.EDIT_CLINICAL)
-    form = DiagnosisForm(request.POST or None, instance=diagnosis, patient=diagnosis.patient)
+    words, offered = _icd_matches(request)
+    data = None if _finding_codes(request) else request.POST or None
+    form = DiagnosisForm(data, instance=diagnosis, patient=diagnosis.patient, offered=offered)
     if request.method == "POST" and form.is_valid():
         saved = _save_record(
             request, form, services.diagnosis_update, fields=list(DIAGNOSIS_FIELDS), success=_("Diagnosis saved."),
@@ -250,7 +288,52 @@ def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
         )  # fmt: skip
         if saved:
             return redirect(_chart_anchor(diagnosis.patient, f"diagnosis-{diagnosis.public_id}"))
-    return _render_form(request, form, diagnosis.patient, _("Edit diagnosis"))
+    return _render_form(
+        request, form, diagnosis.patient, _("Edit diagnosis"), record=diagnosis, icd_find=words, icd_offered=offered
+    )
+
+
+# Which records can be marked entered in error from a page: the selector that fetches one, and
+# the section of the chart to return to.
+ERROR_KINDS = {
+    "surgery": (selectors.surgeries_for_edit, "section-surgeries"),
+    "evaluation": (selectors.evaluations_for_edit, "section-evaluations"),
+    "diagnosis": (selectors.diagnoses_for_edit, "section-diagnoses"),
+}
+ERROR_KINDS_BY_MODEL = {"PriorSurgery": "surgery", "Evaluation": "evaluation", "Diagnosis": "diagnosis"}
+
+
+@login_required
+def surgery_entered_in_error(request: HttpRequest, surgery_id: str) -> HttpResponse:
+    return _entered_in_error(request, "surgery", surgery_id)
+
+
+@login_required
+def evaluation_entered_in_error(request: HttpRequest, evaluation_id: str) -> HttpResponse:
+    return _entered_in_error(request, "evaluation", evaluation_id)
+
+
+@login_required
+def diagnosis_entered_in_error(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
+    return _entered_in_error(request, "diagnosis", diagnosis_id)
+
+
+def _entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+    """Mark a record entered in error, with a reason: its author or a physician only (else 403)."""
+    fetch, anchor = ERROR_KINDS[kind]
+    record: Any = get_for(request, fetch(), public_id, need=Need.EDIT_CLINICAL)
+    if not may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        raise PermissionDenied
+    form = EnteredInErrorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        marked = submit(
+            form, mark_entered_in_error, record=record, by=actor(request), reason=form.cleaned_data["reason"]
+        )
+        if marked is not None:
+            messages.success(request, _("Marked entered in error. The record is kept in the history."))
+            return redirect(_chart_anchor(record.patient, anchor))
+    context = {"form": form, "patient": record.patient, "record": record, "title": _("Mark entered in error")}
+    return render(request, "patients/entered_in_error.html", context)
 
 
 @login_required

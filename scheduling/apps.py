@@ -8,7 +8,10 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import chart_parts, signals
+        from notifications.checks import register_check
+
+        from . import chart_parts, reminders, signals
 
         chart_parts.register()
         signals.connect()
+        register_check(reminders.PURPOSE, reminders.still_wanted)

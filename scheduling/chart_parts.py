@@ -16,7 +16,7 @@ from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
 from patients.chart import Section, TimelineEntry, memo, register_section, register_timeline
 
-from . import selectors
+from . import reminders, selectors
 
 PANEL_ROWS = 10
 
@@ -59,6 +59,7 @@ def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
 
 
 def _worklist_panel(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
+    reminders.sync_failed_reminders(membership.clinic)
     qs = selectors.worklist(membership.clinic)
     return {"items": list(qs[:PANEL_ROWS]), "total": qs.count(), "today": timezone.localdate()}
 
@@ -87,7 +88,7 @@ def register() -> None:
         )
     )
     register_timeline("scheduling", timeline)
-    # The worklist replaces treatments' read-only "To book" panel (order 5), which goes at merge.
+    # The worklist replaced treatments' read-only "To book" panel.
     register_home_panel(
         Panel(
             key="worklist",

@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinics.demo import DemoContext
+from clinics.models import Clinic
 from clinics.roles import Role
-from patients.models import PatientStatus
+from patients.models import Patient, PatientStatus
 
 from . import services
 from .availability import providers_for
 from .followups import ensure_clinic_defaults, sync_follow_ups_for_patient
-from .models import Appointment, AppointmentType, Room, ScheduleException, WorkingHours
+from .models import Appointment, AppointmentType, ClinicReminderSettings, Room, ScheduleException, WorkingHours
 
 # Who works which weekdays where (physician.both splits the week between the two clinics).
 DAYS: dict[tuple[str, str], list[int]] = {("north", "physician.both"): [0, 1, 2], ("south", "physician.both"): [3, 4]}
@@ -50,9 +51,60 @@ def seed(ctx: DemoContext) -> None:
             )  # fmt: skip
         patients = [p for p in ctx.extra.get("patients", {}).get(key, []) if p.status == PatientStatus.ACTIVE]
         if patients and not Appointment.objects.filter(clinic=clinic).exists():
+            _reminder_channels(key, clinic, patients)
             _appointments(ctx, key, clinic, providers, patients, rooms, today)
+            _soon(ctx, clinic, providers, patients)
         for p in ctx.extra.get("patients", {}).get(key, []):
             sync_follow_ups_for_patient(p)
+
+
+def _reminder_channels(key: str, clinic: Any, patients: list[Any]) -> None:
+    """Every third demo patient prefers SMS (a fictional mobile number), so the worker fills var/sms/
+    as well as var/mail/. The south clinic has no quiet hours, so its SMS leave at any hour of the
+    demo; the north clinic keeps the default 21:00-08:00."""
+    area = {"north": "312", "south": "213"}[key]
+    for n, p in enumerate(patients):
+        if n % 3 == 0:
+            Patient.objects.filter(pk=p.pk).update(
+                preferred_channel="sms", consent_sms=True, mobile_phone=f"+1 {area} 555 01{n % 100:02d}"
+            )
+            p.preferred_channel, p.consent_sms, p.mobile_phone = "sms", True, f"+1 {area} 555 01{n % 100:02d}"
+    if not clinic.address:
+        Clinic.objects.filter(pk=clinic.pk).update(
+            address={
+                "north": "100 North Lake Street\nChicago, IL 60601",
+                "south": "200 South Grand Avenue\nLos Angeles, CA 90012",
+            }[key]
+        )
+        clinic.refresh_from_db()
+    if key == "south":
+        ClinicReminderSettings.objects.get_or_create(
+            clinic=clinic, defaults={"quiet_start": time(0, 0), "quiet_end": time(0, 0)}
+        )
+
+
+def _soon(ctx: DemoContext, clinic: Any, providers: list[Any], patients: list[Any]) -> None:
+    """Two appointments a few hours ahead, so their reminders are due as soon as the demo starts
+    (booked as exceptions: they may fall outside working hours)."""
+    from clinics.models import Membership
+
+    physicians = set(Membership.objects.filter(clinic=clinic, role=Role.PHYSICIAN).values_list("user_id", flat=True))
+    doctor = next((p for p in providers if p.pk in physicians), None)
+    follow_up = AppointmentType.objects.filter(clinic=clinic, key="follow_up").first()
+    if doctor is None or follow_up is None:
+        return
+    desk = next((u for name, u in ctx.users.items() if name.startswith("frontdesk.")), doctor)
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=3)
+    start -= timedelta(minutes=start.minute % 5)
+    for k, patient in enumerate(patients[:2]):
+        try:
+            services.book(
+                clinic=clinic, patient=patient, provider=doctor, appointment_type=follow_up,
+                starts_at=start + timedelta(hours=20 * k), by=desk,
+                override_reason="Demo: an appointment soon, so its reminder goes at once",
+            )  # fmt: skip
+        except ValidationError:
+            continue
 
 
 def _next_weekday(day: date) -> date:

@@ -7,8 +7,7 @@ so running it again changes nothing; it runs after every save of a patient, plan
 
 Only the stable, common fields of treatments are read here (plan status, review date, patient;
 intervention modality, status, dates, plan). The kind of a procedure and the device of a trial
-are read in ONE place, ``_procedure_kind``, so a typed procedure model can replace the JSON
-details in one edit.
+are read in ONE place, ``_procedure_kind``, from treatments' typed models.
 """
 
 from __future__ import annotations
@@ -76,12 +75,13 @@ DISMISSED = "dismissed"
 def _procedure_kind(intervention: Any) -> str | None:
     """The follow-up event of a procedure or trial, or None.
 
-    THE ADAPTER: the only code that reads the procedure type / trial device. Today they live in
-    ``intervention.details``; when treatments gets typed models, change only this function.
+    THE ADAPTER: the only code that reads the procedure type / trial device, from treatments'
+    typed models (``intervention.procedure``: ProcedureDetail, ``intervention.trial``:
+    NeuromodulationTrial, both one-to-one). An intervention without its typed row yet is no event.
     """
-    details = intervention.details or {}
     if intervention.modality == PROCEDURE:
-        kind = details.get("procedure_type")
+        detail = _typed(intervention, "procedure")
+        kind = detail.procedure_type if detail is not None else None
         if kind in IMPLANTS:
             return FollowUpEvent.IMPLANT
         if kind == "rfa":
@@ -90,8 +90,19 @@ def _procedure_kind(intervention: Any) -> str | None:
             return FollowUpEvent.INJECTION
         return None
     if intervention.modality == TRIAL:
-        return FollowUpEvent.SCS_TRIAL if (details.get("device") or "scs") == "scs" else None
+        trial = _typed(intervention, "trial")
+        return FollowUpEvent.SCS_TRIAL if trial is not None and trial.device == "scs" else None
     return None
+
+
+def _typed(intervention: Any, related_name: str) -> Any:
+    """The intervention's one-to-one typed row, or None when it has none."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return getattr(intervention, related_name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def ensure_clinic_defaults(clinic: Clinic) -> None:
@@ -135,10 +146,14 @@ class Wanted:
 
 def _wanted(patient: Patient, today: date) -> list[Wanted]:
     """What the patient's active plan calls for (two queries: plans, then their interventions)."""
-    from treatments.models import TreatmentPlan  # scheduling may import treatments, not the reverse
+    from django.db.models import Prefetch
+
+    from treatments.models import Intervention, TreatmentPlan  # scheduling may import treatments, not the reverse
 
     wanted: list[Wanted] = []
-    plans = TreatmentPlan.objects.filter(patient=patient, status=PLAN_ACTIVE).prefetch_related("interventions")
+    plans = TreatmentPlan.objects.filter(patient=patient, status=PLAN_ACTIVE).prefetch_related(
+        Prefetch("interventions", queryset=Intervention.objects.current().select_related("procedure", "trial"))
+    )
     for plan in plans:
         wanted.append(
             Wanted(FollowUpEvent.PLAN_REVIEW, plan.review_date, f"plan:{plan.pk}", plan, None, plan.author_id)

@@ -142,3 +142,38 @@ class FollowUpRuleForm(forms.ModelForm):
         self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
             clinic_id=clinic_id, is_active=True
         )
+
+
+class ReminderSettingsForm(forms.Form):
+    """The clinic's reminder offsets ("48, 2") and SMS quiet hours (clinic time)."""
+
+    hours_before = forms.CharField(
+        label=_("Reminders, hours before the appointment"),
+        max_length=40,
+        required=False,
+        help_text=_("Whole hours separated by commas, e.g. 48, 2. Empty: no reminders."),
+    )
+    quiet_start = forms.TimeField(label=_("No SMS from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_end = forms.TimeField(
+        label=_("No SMS until"),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text=_("The same time twice: no quiet hours."),
+    )
+
+    def __init__(self, *args: Any, instance: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "hours_before": ", ".join(str(h) for h in instance.hours_before),
+                "quiet_start": instance.quiet_start,
+                "quiet_end": instance.quiet_end,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_hours_before(self) -> list[int]:
+        text = self.cleaned_data["hours_before"]
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not all(p.isdigit() and len(p) <= 4 for p in parts):
+            raise ValidationError(_("Give whole hours separated by commas, e.g. 48, 2."), code="hours")
+        return [int(p) for p in parts]

@@ -13,7 +13,7 @@ the SQLite demo (one writer at a time: IMMEDIATE transactions) keeps the rule to
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -427,3 +427,62 @@ class FollowUp(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == FollowUpStatus.OPEN
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+def default_reminder_hours() -> list[int]:
+    return [48, 2]
+
+
+MAX_REMINDERS = 4
+MAX_REMINDER_HOURS = 14 * 24
+
+
+class ClinicReminderSettings(models.Model):
+    """When a clinic's appointment reminders leave (``scheduling/reminders.py``); the clinic admin
+    edits them on the follow-up rules page. A clinic without a row uses the defaults."""
+
+    clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="reminder_settings")
+    hours_before = models.JSONField(
+        _("reminders (hours before the appointment)"), default=default_reminder_hours, blank=True
+    )
+    quiet_start = models.TimeField(
+        _("no SMS from"), default=time(21, 0), help_text=_("Clinic time. The same start and end: no quiet hours.")
+    )
+    quiet_end = models.TimeField(_("no SMS until"), default=time(8, 0))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return f"reminders of clinic {self.clinic_id}"
+
+    def clean(self) -> None:
+        hours = self.hours_before
+        if (
+            not isinstance(hours, list)
+            or len(hours) > MAX_REMINDERS
+            or any(not isinstance(h, int) or isinstance(h, bool) or not 1 <= h <= MAX_REMINDER_HOURS for h in hours)
+            or len(set(hours)) != len(hours)
+        ):
+            raise ValidationError(
+                {"hours_before": _("Give up to %(n)s different whole hours between 1 and %(max)s.")
+                 % {"n": MAX_REMINDERS, "max": MAX_REMINDER_HOURS}}
+            )  # fmt: skip
+
+    @property
+    def has_quiet_hours(self) -> bool:
+        return self.quiet_start != self.quiet_end
+
+    def is_quiet(self, at: time) -> bool:
+        """Whether ``at`` (clinic wall-clock time) is in the quiet hours, which may span midnight."""
+        if not self.has_quiet_hours:
+            return False
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= at < self.quiet_end
+        return at >= self.quiet_start or at < self.quiet_end

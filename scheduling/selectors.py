@@ -134,7 +134,7 @@ def worklist(clinic: Any) -> QuerySet[FollowUp]:
     """Open items, soonest first; the patient (name, MRN, date of birth) comes in the same query."""
     return (
         FollowUp.objects.filter(clinic=clinic, status=FollowUpStatus.OPEN)
-        .select_related("patient", "appointment_type", "provider")
+        .select_related("patient", "appointment_type", "provider", "source_appointment")
         .order_by("due_date", "id")
     )
 

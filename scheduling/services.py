@@ -13,7 +13,7 @@ BOOK); the services guard the calendar's own rules:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 from clinics.models import Membership
 from patients.models import Patient, PatientStatus
 
-from . import availability
+from . import availability, reminders
 from .models import (
     BLOCKING_STATUSES,
     Appointment,
     AppointmentStatus,
     AppointmentType,
+    ClinicReminderSettings,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
@@ -237,6 +238,7 @@ def book(
     )
     appointment._history_user = by  # type: ignore[attr-defined]
     _insert(appointment)
+    reminders.schedule(appointment)
     if follow_up is not None:
         follow_up.status, follow_up.appointment = FollowUpStatus.BOOKED, appointment
         follow_up._history_user = by  # type: ignore[attr-defined]
@@ -288,6 +290,8 @@ def reschedule(
     """A new appointment at the new time; the old one stays, marked rescheduled, linked to it."""
     old = _lock(appointment)
     _move(old, AppointmentStatus.RESCHEDULED, by=by)
+    reminders.unschedule(old)
+    reminders.close_items_of(old)
     new = book(
         clinic=old.clinic,
         patient=old.patient,
@@ -322,6 +326,8 @@ def cancel(*, appointment: Appointment, reason: str, by: Any) -> Appointment:
         cancelled_at=timezone.now(),
     )
     _release_follow_up(appt, by=by)
+    reminders.unschedule(appt)
+    reminders.close_items_of(appt)
     return appt
 
 
@@ -347,6 +353,7 @@ def mark_no_show(*, appointment: Appointment, by: Any) -> Appointment:
     if appt.starts_at > timezone.now():
         raise ValidationError(_("An appointment that has not started yet cannot be a no-show."), code="future")
     _move(appt, AppointmentStatus.NO_SHOW, by=by)
+    reminders.unschedule(appt)
     item, _created = FollowUp.objects.get_or_create(
         patient=appt.patient,
         kind=FollowUpKind.NO_SHOW,
@@ -410,3 +417,17 @@ def rule_update(
     rule._history_user = by
     rule.save()
     return rule
+
+
+@transaction.atomic
+def reminder_settings_update(
+    *, clinic: Any, by: Any, hours_before: list[int], quiet_start: time, quiet_end: time
+) -> ClinicReminderSettings:
+    """The clinic admin changes when reminders go; appointments booked from now on follow it."""
+    row = ClinicReminderSettings.objects.select_for_update().filter(clinic=clinic).first()
+    row = row or ClinicReminderSettings(clinic=clinic)
+    row.hours_before, row.quiet_start, row.quiet_end = hours_before, quiet_start, quiet_end
+    row.full_clean(exclude=["clinic"], validate_unique=False)
+    row._history_user = by  # type: ignore[attr-defined]
+    row.save()
+    return row

@@ -29,6 +29,7 @@ urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
     path("next-free/", views.next_free, name="next_free"),
     path("rules/", views.rules, name="rules"),
+    path("rules/reminders/", views.reminder_settings, name="reminder_settings"),
     path("book/", views.book, name="book"),
     path("book/patient/<uuid:patient_id>/", views.book_for_patient, name="book_patient"),
     path("book/follow-up/<uuid:follow_up_id>/", views.book_follow_up, name="book_follow_up"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/", views.appointment_detail, name="appointment"),
     path("appointments/<uuid:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
+    path("appointments/<uuid:appointment_id>/reminders/resend/", views.reminder_resend, name="reminder_resend"),
     # One route per click (no free-form action in the path, so every route is a known page).
     path(
         "appointments/<uuid:appointment_id>/confirm/", views.appointment_action, {"action": "confirm"}, name="confirm"

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clinics.access import active_membership, actor, get_for, get_patient_for, require, scoped
@@ -23,9 +24,17 @@ from clinics.forms_util import submit
 from clinics.roles import Need
 from patients.models import Patient
 
-from . import availability, selectors, services
+from . import availability, reminders, selectors, services
 from .followups import ensure_clinic_defaults
-from .forms import BookingForm, CancelForm, DayPickForm, FollowUpRuleForm, NextFreeForm, RescheduleForm
+from .forms import (
+    BookingForm,
+    CancelForm,
+    DayPickForm,
+    FollowUpRuleForm,
+    NextFreeForm,
+    ReminderSettingsForm,
+    RescheduleForm,
+)
 from .models import Appointment, AppointmentType, FollowUp, FollowUpStatus
 
 WORKLIST_PAGE = 50
@@ -120,6 +129,7 @@ def arrivals(request: HttpRequest) -> HttpResponse:
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     membership = require(request, Need.BOOK)
+    reminders.sync_failed_reminders(membership.clinic)
     page = Paginator(selectors.worklist(membership.clinic), WORKLIST_PAGE).get_page(request.GET.get("page"))
     return render(request, "scheduling/worklist.html", {"page": page, "today": _today(membership.clinic)})
 
@@ -290,6 +300,7 @@ def appointment_detail(request: HttpRequest, appointment_id: str) -> HttpRespons
             "tz": membership.clinic.tz,
             "can_book": membership.can(Need.BOOK),
             "cancel_form": CancelForm(),
+            "reminders": reminders.reminders_of(appointment),
         },
     )
 
@@ -376,4 +387,64 @@ def rules(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Rule saved."))
                 return redirect("scheduling:rules")
         forms_by_rule.append((rule, form))
-    return render(request, "scheduling/rules.html", {"rules": forms_by_rule})
+    return render(
+        request, "scheduling/rules.html", {"rules": forms_by_rule, "reminders": reminders.settings_for(clinic)}
+    )
+
+
+# --- Reminders: staff resend, the clinic admin's settings ----------------------------------------
+
+
+@login_required
+@require_POST
+def reminder_resend(request: HttpRequest, appointment_id: str) -> HttpResponse:
+    """Resend one reminder of the appointment (its id in the form; another appointment's is refused)."""
+    appointment = _appointment(request, appointment_id, Need.BOOK)
+    raw = request.POST.get("message", "")
+    try:
+        if not raw.isdigit() or len(raw) > 18:
+            raise ValidationError(_("Choose one of this appointment's reminders."), code="message")
+        reminders.resend(appointment=appointment, message_id=int(raw))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The reminder is queued to go now."))
+    return redirect("scheduling:appointment", appointment_id=appointment.public_id)
+
+
+@login_required
+def reminder_settings(request: HttpRequest) -> HttpResponse:
+    membership = require(request, Need.ADMINISTER)
+    current = reminders.settings_for(membership.clinic)
+    form = ReminderSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        saved = submit(form, services.reminder_settings_update, clinic=membership.clinic, by=actor(request),
+                       **form.cleaned_data)  # fmt: skip
+        if saved is not None:
+            messages.success(request, _("Reminder settings saved."))
+            return redirect("scheduling:rules")
+    return render(request, "scheduling/reminder_settings.html", {"form": form})
+
+
+# --- The patient's link (no login) --------------------------------------------------------------
+
+LINK_STATUS = {"not_found": 404, "wrong_purpose": 404, "expired": 410, "used": 410, "not_upcoming": 410}
+
+
+@never_cache
+def appointment_link(request: HttpRequest, token: str) -> HttpResponse:
+    """What a patient sees from a reminder: date, time and clinic, and two buttons (POST)."""
+    if request.method == "POST":
+        action = request.POST.get("answer", "")
+        if action not in ("confirm", "cancel"):
+            return render(request, "scheduling/link.html", {"problem": "not_found"}, status=400)
+        answer = reminders.answer_by_link(raw=token, confirm=action == "confirm")
+        if answer.problem is None:
+            return render(request, "scheduling/link.html", {"a": answer.appointment, "done": action})
+    else:
+        answer = reminders.appointment_for_link(token)
+    if answer.problem is not None:
+        return render(
+            request, "scheduling/link.html", {"problem": answer.problem}, status=LINK_STATUS.get(answer.problem, 404)
+        )
+    return render(request, "scheduling/link.html", {"a": answer.appointment})

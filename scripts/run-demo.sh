@@ -16,6 +16,8 @@ PORT="${PORT:-8000}"
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-fbss_clinic.settings.dev}"
 # Log lines reach var/log/ as they happen, not when a buffer fills.
 export PYTHONUNBUFFERED=1
+# Links in the demo's reminders point at this server.
+export FBSS_PUBLIC_URL="${FBSS_PUBLIC_URL:-http://127.0.0.1:$PORT}"
 LOG_DIR="$REPO_ROOT/var/log"
 
 declare -A PIDS=() # service name -> PID (also its process group: see start)

@@ -211,6 +211,7 @@ def test_env_example_covers_what_production_settings_read() -> None:
         "EMAIL_HOST_PASSWORD",
         "EMAIL_USE_TLS",
         "DEFAULT_FROM_EMAIL",
+        "FBSS_PUBLIC_URL",  # the links in reminders
     }
     values = env_example_values()
     assert required <= set(values)

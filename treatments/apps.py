@@ -8,6 +8,9 @@ class TreatmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import chart_parts
+        from patients.lifecycle import register_status_listener
+
+        from . import chart_parts, lifecycle
 
         chart_parts.register()
+        register_status_listener(lifecycle.on_patient_status_change)

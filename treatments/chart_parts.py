@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
 from clinics.access import active_membership
 from clinics.models import Membership
@@ -30,29 +31,27 @@ from patients.chart import (
     register_timeline,
 )
 
+from . import choices as c
 from . import kinds, mme, selectors, trials
+from .kinds.medication import medication_summary
 from .kinds.neuromodulation import verdict
-from .models import Intervention, InterventionStatus, Modality, PlanStatus, TreatmentPlan
+from .models import Intervention, InterventionStatus, Medication, Modality, PlanStatus, TreatmentPlan
 
 
 @dataclass
 class ChartData:
     plans: list[TreatmentPlan]
+    medications: list[Medication]  # the patient's current medication list
     today: date
     total: mme.Total = field(init=False)
+    duplicates: set[str] = field(init=False)
 
     def __post_init__(self) -> None:
         for plan in self.plans:
             for i in plan.interventions.all():
                 i.plan = plan
-        medications = [
-            i
-            for plan in self.plans
-            if plan.is_active
-            for i in plan.interventions.all()
-            if i.modality == Modality.MEDICATION
-        ]
-        self.total = selectors.mme_total(medications, on=self.today)
+        self.total = selectors.mme_total(self.medications, on=self.today)
+        self.duplicates = selectors.duplicate_drugs(self.medications)
 
     @property
     def active_trials(self) -> list[Intervention]:
@@ -70,7 +69,11 @@ def chart_data(patient: Any, request: HttpRequest) -> ChartData:
     return memo(
         request,
         f"treatments:{patient.pk}",
-        lambda: ChartData(plans=selectors.plans_of_patient(patient), today=timezone.localdate()),
+        lambda: ChartData(
+            plans=selectors.plans_of_patient(patient),
+            medications=selectors.current_medications(patient, on=timezone.localdate()),
+            today=timezone.localdate(),
+        ),
     )
 
 
@@ -91,6 +94,47 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
         "can_write": membership.can(Need.WRITE_PLAN),
         "patient_id": patient.public_id,
     }
+
+
+# --- section: the current medication list ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MedicationRow:
+    medication: Medication
+    summary: str
+    mme: Any  # Decimal | None
+    left_out_route: str
+    duplicate: bool
+    plan: TreatmentPlan | None
+    can_edit: bool  # outside the clinic: edited here
+    can_stop: bool  # outside, or continuing after its plan closed
+    can_mark: bool  # outside: its author or a physician may mark it entered in error
+
+
+def load_medications(patient: Any, request: HttpRequest) -> dict[str, Any]:
+    data = chart_data(patient, request)
+    membership = active_membership(request)
+    can_write = membership.can(Need.WRITE_PLAN)
+    rows = []
+    for m in data.medications:
+        p = m.prescription()
+        plan = m.intervention.plan if m.intervention is not None else None
+        rows.append(
+            MedicationRow(
+                medication=m,
+                summary=medication_summary(m),
+                mme=mme.daily_mme(p),
+                left_out_route=str(c.ROUTE_LABELS.get(m.route, m.route)).lower() if mme.route_left_out(p) else "",
+                duplicate=selectors.duplicate_key(m) in data.duplicates,
+                plan=plan,
+                can_edit=can_write and m.is_outside,
+                can_stop=can_write and (plan is None or plan.is_closed),
+                # The rule of clinics.records, without a query per row (all rows are this clinic's).
+                can_mark=m.is_outside and (membership.role == Role.PHYSICIAN or m.created_by_id == membership.user_id),
+            )
+        )
+    return {"rows": rows, "total": data.total, "can_write": can_write, "patient_id": patient.public_id}
 
 
 # --- section: what the front desk books ---------------------------------------------------------
@@ -190,12 +234,26 @@ def mme_badges(total: mme.Total) -> list[HeaderBadge]:
         badges.append(HeaderBadge(_("Offer naloxone"), _LEVEL_COLOUR[total.level], str(MME_ADVICE[total.level])))
     if total.not_summed:
         badges.append(HeaderBadge(_("Buprenorphine (not in the MME total)"), "secondary"))
+    if total.left_out:
+        badges.append(HeaderBadge(left_out_text(total), "secondary"))
     return badges
+
+
+def left_out_text(total: mme.Total) -> str:
+    n = len(total.left_out)
+    return ngettext(
+        "%(n)s opioid prescription not in the MME total (route)",
+        "%(n)s opioid prescriptions not in the MME total (route)",
+        n,
+    ) % {"n": n}
 
 
 def header(patient: Any, request: HttpRequest) -> list[HeaderBadge]:
     data = chart_data(patient, request)
     badges = mme_badges(data.total)
+    if data.duplicates:
+        names = sorted({m.label for m in data.medications if selectors.duplicate_key(m) in data.duplicates})
+        badges.append(HeaderBadge(_("Prescribed twice: %(drugs)s") % {"drugs": ", ".join(names)}, "danger"))
     for trial in data.active_trials:
         label = _("SCS trial in progress") if trial.trial.device == trials.SCS else _("Pump trial in progress")
         if trial.start_date:
@@ -216,16 +274,6 @@ def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, A
     return {"plans": list(qs[:20]), "today": timezone.localdate()}
 
 
-def _to_book(request: HttpRequest, membership: Membership) -> dict[str, Any] | None:
-    """The front desk's work list: planned sessions and procedures of active plans, soonest first."""
-    qs = selectors.interventions_to_book(membership.clinic)
-    items = [
-        {"i": i, "patient": i.plan.patient, "modality": i.get_modality_display(), "what": booking_label(i)}
-        for i in qs[:20]
-    ]
-    return {"items": items, "total": qs.count()}
-
-
 def register() -> None:
     register_section(
         Section(
@@ -235,6 +283,16 @@ def register() -> None:
             load=load_section,
             need=Need.VIEW_CLINICAL,
             order=40,
+        )
+    )
+    register_section(
+        Section(
+            key="current_medications",
+            title=_l("Current medications"),
+            template="treatments/chart_medications.html",
+            load=load_medications,
+            need=Need.VIEW_CLINICAL,
+            order=35,
         )
     )
     register_section(
@@ -249,15 +307,6 @@ def register() -> None:
     )
     register_timeline("treatments", timeline)
     register_header("treatments", header)
-    register_home_panel(
-        Panel(
-            key="to_book",
-            template="treatments/panel_to_book.html",
-            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
-            context=_to_book,
-            order=5,
-        )
-    )
     register_home_panel(
         Panel(
             key="plans_due_for_review",

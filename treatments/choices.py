@@ -116,8 +116,16 @@ ROUTES = [
     ("intravenous", _l("Into a vein")),
     ("intranasal", _l("Nasal spray")),
     ("intrathecal", _l("Intrathecal (pump)")),
+    ("epidural", _l("Epidural")),
 ]
 ROUTE_LABELS = dict(ROUTES)
+
+# Who prescribed a medication on the patient's current list.
+CLINIC, OUTSIDE = "clinic", "outside"
+PRESCRIBERS = [(CLINIC, _l("This clinic")), (OUTSIDE, _l("Outside the clinic"))]
+# A medication on the current list is current until it is stopped (a date and this status).
+CURRENT, STOPPED = "current", "stopped"
+MEDICATION_STATES = [(CURRENT, _l("Current")), (STOPPED, _l("Stopped"))]
 
 AS_NEEDED = "prn"
 # key -> (label for staff, doses a day; None for "as needed", where the prescribed maximum counts)

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from clinics.demo import DemoContext
 
+from . import choices as c
 from . import kinds, services
-from .models import GoalKind, GoalStatus, InterventionStatus, Modality, PlanStatus, TreatmentPlan
+from .models import GoalKind, GoalStatus, InterventionStatus, Medication, Modality, PlanStatus, TreatmentPlan
 
 S = InterventionStatus
 
@@ -36,7 +37,10 @@ def _build(
     finish: PlanStatus = PlanStatus.DRAFT,
     reason: str = "",
     end: date | None = None,
+    keep: tuple[str, ...] = (),
 ) -> None:
+    """A plan as the services build it; when it closes, the medications of ``keep`` (drug keys)
+    continue on the patient's list and the others stop."""
     if TreatmentPlan.objects.filter(patient=patient, title=title).exists():
         return
     by = ctx.users[physician]
@@ -53,10 +57,22 @@ def _build(
         services.intervention_add(plan=plan, by=by, modality=modality, status=status, detail=detail, **dates)
     if finish in (PlanStatus.ACTIVE, PlanStatus.COMPLETED):
         services.plan_activate(plan=plan, by=by)
+    continuing = {m.pk: m.drug in keep for m in services.medications_to_settle(plan)}
     if finish == PlanStatus.COMPLETED:
-        services.plan_complete(plan=plan, by=by, end_date=end)
+        services.plan_complete(plan=plan, by=by, end_date=end, continuing=continuing)
     if finish == PlanStatus.DISCONTINUED:
-        services.plan_discontinue(plan=plan, by=by, reason=reason, end_date=end)
+        services.plan_discontinue(plan=plan, by=by, reason=reason, end_date=end, continuing=continuing)
+
+
+def _outside(ctx: DemoContext, patient: Any, physician: str, *, start: date, prescriber: str, **med: Any) -> None:
+    """A medication prescribed outside the clinic, on the patient's current list (once)."""
+    if Medication.objects.filter(patient=patient, drug=med["drug"], prescriber=c.OUTSIDE).exists():
+        return
+    services.outside_medication_save(
+        medication=Medication(start_date=start, prescriber_name=prescriber, **med),
+        patient=patient,
+        by=ctx.users[physician],
+    )
 
 
 def seed(ctx: DemoContext) -> None:
@@ -118,9 +134,15 @@ def seed(ctx: DemoContext) -> None:
                 (Modality.PROCEDURE, S.DONE, {"start_date": ago(260)}, {"procedure_type": "rfa", "cpt_code": "64635", "levels": ["L3", "L4"], "side": "bilateral", "pain_before": 7, "pain_after": 3, "relief_duration": 6, "relief_duration_unit": "months"}),
                 (Modality.PHYSICAL_THERAPY, S.DONE, {"start_date": ago(250), "end_date": ago(166)}, {"focus": ["flexibility", "posture"], "sessions_per_week": 1, "weeks": 12}),
                 (Modality.COMPLEMENTARY, S.DONE, {"start_date": ago(240)}, {"therapy": "yoga", "sessions": 10}),
+                # Continues after the plan (20 MME/day), on the patient's current medication list.
+                (Modality.MEDICATION, S.IN_PROGRESS, {"start_date": ago(280)}, _med("tramadol", "50", "bid")),
+                (Modality.MEDICATION, S.IN_PROGRESS, {"start_date": ago(280)}, _med("ibuprofen", "400", "tid")),
             ],
-            finish=PlanStatus.COMPLETED, end=ago(200),
+            finish=PlanStatus.COMPLETED, end=ago(200), keep=("tramadol",),
         )  # fmt: skip
+        # The family doctor's codeine (18 MME/day): the chart's total is 38 MME/day.
+        _outside(ctx, north[2], "physician.north", start=ago(90), prescriber="Dr. Family Practice",
+                 drug="codeine", dose=Decimal(30), unit="mg", frequency="qid", route="oral")  # fmt: skip
     if len(north) > 3:  # discontinued
         _build(
             ctx, north[3], "physician.north",

@@ -15,7 +15,9 @@ from clinics.roles import Discipline
 from clinics.validators import no_markup
 
 from . import kinds
-from .models import Goal, Intervention, Modality, TreatmentPlan
+from .kinds.base import plain_messages
+from .kinds.medication import CONFIRM_HELP, CONFIRM_LABEL
+from .models import Goal, Intervention, Medication, Modality, TreatmentPlan
 from .selectors import team_candidates
 
 
@@ -35,6 +37,7 @@ class PlanForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = _helper("title", Row(Column("start_date"), Column("review_date")), "summary")
+        plain_messages(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -42,7 +45,37 @@ class PlanForm(forms.ModelForm):
         return data
 
 
-class DiscontinueForm(forms.Form):
+STOPS, CONTINUES = "stop", "continue"
+
+
+class CloseForm(forms.Form):
+    """Closing a plan: for each of its current medications, whether it stops or continues on the
+    patient's medication list after the plan."""
+
+    submit_label: Any = _l("Mark the plan completed")
+
+    def __init__(self, *args: Any, medications: list[Medication], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        plain_messages(self)
+        if "reason" in self.fields:
+            self.fields["reason"].error_messages["required"] = _("Give the reason the plan was discontinued.")
+        self.medications = medications
+        for m in medications:
+            self.fields[f"medication_{m.pk}"] = forms.ChoiceField(
+                label=_("%(drug)s: after the plan, this medication…") % {"drug": m.label},
+                choices=[(STOPS, _l("stops")), (CONTINUES, _l("continues on the patient's medication list"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _l("Say whether it stops or continues.")},
+            )
+        self.helper = _helper(*self.fields, submit=self.submit_label)
+
+    def continuing(self) -> dict[int, bool]:
+        return {m.pk: self.cleaned_data[f"medication_{m.pk}"] == CONTINUES for m in self.medications}
+
+
+class DiscontinueForm(CloseForm):
+    submit_label = _l("Discontinue the plan")
+
     reason = forms.CharField(
         label=_l("Why is the plan discontinued?"),
         max_length=2000,
@@ -50,9 +83,7 @@ class DiscontinueForm(forms.Form):
         validators=[no_markup],
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = _helper("reason", submit=_("Discontinue the plan"))
+    field_order = ["reason"]
 
 
 class GoalForm(forms.ModelForm):
@@ -68,6 +99,7 @@ class GoalForm(forms.ModelForm):
             "description",
             Row(Column("baseline_value"), Column("target_value"), Column("target_date")),
         )
+        plain_messages(self)
 
 
 class CareTeamForm(forms.Form):
@@ -92,3 +124,43 @@ def intervention_form(
         Fieldset(_("Status and dates"), Row(Column("status"), Column("start_date"), Column("end_date")), "notes"),
     )
     return form
+
+
+class OutsideMedicationForm(forms.ModelForm):
+    """A medication prescribed outside the clinic, on the patient's current list."""
+
+    confirm_dose = forms.BooleanField(label=CONFIRM_LABEL, required=False, help_text=CONFIRM_HELP)
+
+    class Meta:
+        model = Medication
+        fields = [
+            "drug", "drug_name", "dose", "unit", "frequency", "max_per_day", "route",
+            "prescriber_name", "start_date", "stop_date",
+        ]  # fmt: skip
+        widgets = {"start_date": DateInput(), "stop_date": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].required = True
+        self.helper = _helper(
+            Row(Column("drug"), Column("drug_name")),
+            Row(Column("dose"), Column("unit"), Column("route")),
+            Row(Column("frequency"), Column("max_per_day")),
+            Row(Column("prescriber_name"), Column("start_date"), Column("stop_date")),
+            "confirm_dose",
+        )
+        plain_messages(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_order(self, data, "start_date", "stop_date", _("The stop date cannot be before the start date."))
+        return data
+
+
+class StopMedicationForm(forms.Form):
+    stop_date = forms.DateField(label=_l("Stopped on"), widget=DateInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("stop_date", submit=_("Stop the medication"))
+        plain_messages(self)

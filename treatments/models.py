@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.records import EnteredInError
 from clinics.roles import Discipline
 from clinics.validators import no_markup
 from patients import spine
@@ -41,6 +42,28 @@ from .choices import (
 )
 
 __all__ = ["ENDED_STATUSES", "InterventionStatus", "Modality"]  # re-exported: the app's vocabulary
+
+
+# Dates of a plan and its interventions must be plausible: not before the patient's birth, not
+# more than 50 years back (a slip of the century: 1925 for 2025) and not more than a year ahead
+# (plans are made for now; a start two years away is a typo). The platform's choice.
+YEARS_BACK = 50
+DAYS_AHEAD = 366
+
+
+def check_record_day(day: date | None, patient: Patient | None, field: str, errors: dict[str, Any]) -> None:
+    """Put a message on ``field`` when ``day`` is outside the plausible window."""
+    if day is None:
+        return
+    today = timezone.localdate()
+    if patient is not None and patient.date_of_birth and day < patient.date_of_birth:
+        errors.setdefault(field, []).append(_("The date cannot be before the patient's date of birth."))
+    elif (today - day).days > YEARS_BACK * 366:
+        errors.setdefault(field, []).append(
+            _("The date is more than %(n)s years ago: check the year.") % {"n": YEARS_BACK}
+        )
+    elif (day - today).days > DAYS_AHEAD:
+        errors.setdefault(field, []).append(_("The date is more than a year ahead: check the year."))
 
 
 class PlanStatus(models.TextChoices):
@@ -129,6 +152,13 @@ class TreatmentPlan(models.Model):
     def review_due(self, today: date | None = None) -> bool:
         return self.is_active and self.review_date <= (today or timezone.localdate())
 
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        patient = self.patient if self.patient_id else None
+        check_record_day(self.start_date, patient, "start_date", errors)
+        if errors:
+            raise ValidationError(errors)
+
 
 class CareTeamMember(models.Model):
     """A member of the patient's clinic on this plan's care team, with the discipline they bring."""
@@ -191,6 +221,24 @@ GOAL_RANGES: dict[str, tuple[int, int] | None] = {
 }
 
 
+def _plain(value: Decimal | int) -> str:
+    """A number without trailing zeros: 8, 6.5."""
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+# Goals whose number should go down: pain (NRS), disability (ODI, lower is better), opioid dose.
+LOWER_IS_BETTER: dict[str, Any] = {
+    GoalKind.PAIN: _("A pain goal aims lower: the target (%(target)s) must be below the baseline (%(baseline)s)."),
+    GoalKind.FUNCTION: _(
+        "On the ODI a lower score is better: the target (%(target)s) must be below the baseline (%(baseline)s)."
+    ),
+    GoalKind.OPIOID_REDUCTION: _(
+        "An opioid reduction aims lower: the target (%(target)s MME/day) must be below the baseline "
+        "(%(baseline)s MME/day)."
+    ),
+}
+
+
 class Goal(models.Model):
     clinic_field = "plan__patient__clinic"
 
@@ -247,11 +295,28 @@ class Goal(models.Model):
                 errors["target_value"] = _("Give the target.")
             if self.kind == GoalKind.OTHER and not self.description:
                 errors["description"] = _("Describe the goal.")
+            direction = LOWER_IS_BETTER.get(self.kind)
+            baseline, target = self.baseline_value, self.target_value
+            if (
+                direction
+                and baseline is not None
+                and target is not None
+                and "target_value" not in errors
+                and target >= baseline
+            ):
+                errors["target_value"] = direction % {"target": _plain(target), "baseline": _plain(baseline)}
+        if self.target_date and self.plan_id and self.target_date < self.plan.start_date:
+            errors["target_date"] = _("The target date cannot be before the plan starts (%(day)s).") % {
+                "day": self.plan.start_date.isoformat()
+            }
         if errors:
             raise ValidationError(errors)
 
 
-class Intervention(models.Model):
+class Intervention(EnteredInError):
+    """One intervention of a plan. Marked entered in error (``clinics.records``) it leaves the plan
+    page, the chart, the work lists and the MME total, and stays in the plan's history."""
+
     clinic_field = "plan__patient__clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -265,6 +330,10 @@ class Intervention(models.Model):
     notes = models.TextField(_("notes"), max_length=4000, blank=True, validators=[no_markup])
     # The descriptive kinds' fields, as their schema in treatments.schemas writes them.
     details = models.JSONField(_("details"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -303,6 +372,12 @@ class Intervention(models.Model):
         return MODALITY_DISCIPLINE[self.modality]
 
     def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        patient = self.plan.patient if self.plan_id else None
+        check_record_day(self.start_date, patient, "start_date", errors)
+        check_record_day(self.end_date, patient, "end_date", errors)
+        if errors:
+            raise ValidationError(errors)
         if self.modality not in Modality.values:
             return  # the field's own choices validation reports it
         if self.modality in schemas.SCHEMAS:
@@ -351,15 +426,55 @@ def _nrs_tenths(label: Any) -> models.DecimalField:
 MG_OPIOIDS = sorted(drug for drug, unit in mme.REQUIRED_UNIT.items() if unit == "mg")
 
 
-class Medication(InterventionDetail):
-    """One prescription: drug, dose, how often, by which route.
+class Medication(InterventionDetail, EnteredInError):
+    """One prescription on the patient's one current medication list: drug, dose, how often, by
+    which route, who prescribed it, and whether it is still taken.
 
-    A plan's medication is one row here linked to its intervention. The patient's current
-    medication list (next issue) adds a patient and a prescriber to this table and makes the
-    intervention link optional: a plan's medications are then the entries it prescribes.
+    A plan's medication is an entry of this list linked to its intervention (the plan prescribes
+    it; its dates and status are the intervention's while the plan is active). An entry without
+    an intervention was prescribed outside the clinic and has its own start and stop dates.
+    When a plan closes, each of its current medications stops or continues (``continues``):
+    a continuing one stays on the list until it is stopped there.
+
+    Current on a day (``prescription().is_current``; the same rule as SQL in
+    ``selectors.current_medication_q``):
+    - not past its stop date on the list (a stopped entry always has one), and
+    - outside: started on or before the day;
+    - of a plan: the intervention started on or before the day, not ended and not past its end
+      date, and the plan active, or closed with this medication continuing.
     """
 
-    intervention = models.OneToOneField(Intervention, on_delete=models.CASCADE, related_name="medication")
+    clinic_field = "patient__clinic"
+
+    intervention = models.OneToOneField(
+        Intervention, on_delete=models.CASCADE, related_name="medication", null=True, blank=True
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    prescriber = models.CharField(_("prescribed by"), max_length=8, choices=c.PRESCRIBERS, default=c.CLINIC)
+    prescriber_name = models.CharField(
+        _("prescriber's name"),
+        max_length=120,
+        blank=True,
+        validators=[no_markup],
+        help_text=_("Optional, e.g. the family doctor."),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    stop_date = models.DateField(_("stop date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=c.MEDICATION_STATES, default=c.CURRENT)
+    continues = models.BooleanField(_("continues after its plan closed"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dose confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("dose confirmed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
     drug = models.CharField(_("drug"), max_length=32, choices=c.DRUGS)
     drug_name = models.CharField(
         _("drug name or brand"), max_length=80, blank=True, validators=[no_markup], help_text=_("Needed for 'Other'.")
@@ -403,6 +518,28 @@ class Medication(InterventionDetail):
                 name="medication_fentanyl_patch_in_mcg_hr",
             ),
             models.CheckConstraint(condition=~Q(drug__in=MG_OPIOIDS) | Q(unit="mg"), name="medication_opioid_in_mg"),
+            models.CheckConstraint(
+                condition=Q(intervention__isnull=False) | Q(prescriber=c.OUTSIDE, start_date__isnull=False),
+                name="medication_outside_has_start",
+                violation_error_message=_("A medication from outside the clinic needs its start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stop_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(stop_date__gte=models.F("start_date")),
+                name="medication_stop_after_start",
+                violation_error_message=_("The stop date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=c.STOPPED) | Q(stop_date__isnull=False),
+                name="medication_stopped_has_date",
+                violation_error_message=_("Give the date the medication was stopped."),
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="medication_confirmation_has_who_and_when",
+            ),
         ]
         verbose_name = _("medication")
         verbose_name_plural = _("medications")
@@ -438,6 +575,9 @@ class Medication(InterventionDetail):
                 "drug": c.DRUG_LABELS[self.drug],
                 "unit": required,
             }
+        patient = self.patient if self.patient_id else None
+        check_record_day(self.start_date, patient, "start_date", errors)
+        check_record_day(self.stop_date, patient, "stop_date", errors)
         if self.drug == "fentanyl_patch":
             if self.route and self.route != "transdermal":
                 errors["route"] = _("A fentanyl patch goes on the skin: choose 'Skin patch'.")
@@ -447,22 +587,69 @@ class Medication(InterventionDetail):
             raise ValidationError(errors)
 
     def status_errors(self) -> dict[str, Any]:
-        if self.intervention.is_started and self.intervention.start_date is None:
+        i = self.intervention
+        if i is not None and i.is_started and i.start_date is None:
             return {"start_date": _("Give the date the medication was started.")}
         return {}
 
+    @property
+    def is_outside(self) -> bool:
+        return self.prescriber == c.OUTSIDE
+
+    @property
+    def prescriber_label(self) -> str:
+        if self.prescriber == c.OUTSIDE:
+            return self.prescriber_name or str(_("Outside the clinic"))
+        return str(_("This clinic"))
+
+    @property
+    def mme_left_out(self) -> bool:
+        """An opioid with a factor given by a route the factor does not apply to."""
+        return mme.route_left_out(self.prescription())
+
+    @property
+    def needs_confirmation_reasons(self) -> list[str]:
+        """Why this dose needs an explicit confirmation (``treatments.plausibility``)."""
+        from . import plausibility
+
+        reasons = []
+        own = mme.daily_mme(self.prescription()) if self.dose and self.frequency else None
+        if own is not None and own >= plausibility.CONFIRM_AT_MME:
+            reasons.append(_("This dose alone is %(mme)s MME/day (90 or more).") % {"mme": mme.fmt(own)})
+        if self.dose and plausibility.above_ceiling(self.drug, self.dose, self.unit):
+            limit, unit = plausibility.PLAUSIBLE_MAX_DOSE[self.drug]
+            reasons.append(
+                _(
+                    "%(dose)s %(unit)s at once is above this platform's plausibility ceiling for %(drug)s (%(limit)s %(unit)s)."
+                )
+                % {"dose": f"{self.dose.normalize():f}", "unit": unit, "drug": self.label, "limit": limit}
+            )
+        return reasons
+
     def prescription(self) -> mme.Prescription:
-        """What the MME arithmetic needs to know of this prescription."""
+        """What the MME arithmetic needs to know of this prescription, current or not by the rule
+        of the class docstring."""
+        # A stopped medication always has its stop date (a constraint): the date decides.
         i = self.intervention
+        if i is None:
+            start, stop, ended = self.start_date, self.stop_date, False
+        else:
+            plan = i.plan
+            start = i.start_date
+            stops = [d for d in (i.end_date, self.stop_date) if d is not None]
+            stop = min(stops) if stops else None
+            counted_plan = plan.is_active or (plan.is_closed and self.continues)
+            ended = i.is_ended or not counted_plan
         return mme.Prescription(
             drug=self.drug,
             dose=self.dose,
             unit=self.unit,
             doses_per_day=self.doses_per_day,
-            start=i.start_date,
-            stop=i.end_date,
-            ended=i.is_ended,
+            start=start,
+            stop=stop,
+            ended=ended,
             label=self.label,
+            route=self.route,
         )
 
 

@@ -15,16 +15,17 @@ from django.utils import timezone
 
 from clinics.history import HIDDEN, FieldChange, Version, authors_of, history, person, versions_of
 from clinics.models import Clinic, Membership
+from patients.choices import PatientStatus
 from patients.models import Patient
 
 from . import choices as c
 from . import kinds, mme, trials
 from .models import (
+    CLOSED_STATUSES,
     DETAIL_ACCESSORS,
     CareTeamMember,
     Goal,
     Intervention,
-    InterventionStatus,
     Medication,
     Modality,
     NeuromodulationTrial,
@@ -34,6 +35,8 @@ from .models import (
     TrialOutcome,
 )
 
+CLOSED = list(CLOSED_STATUSES)
+
 # --- MME/day computed by the database ------------------------------------------------------------
 
 _NUMBER = models.DecimalField(max_digits=20, decimal_places=6)
@@ -42,8 +45,9 @@ _NUMBER = models.DecimalField(max_digits=20, decimal_places=6)
 def daily_mme_expression(prefix: str = "") -> models.Case:
     """MME/day of a ``Medication`` row as SQL (CDC 2022 factors of ``treatments.mme``).
 
-    NULL for a drug without a factor (non-opioids, buprenorphine) or in a unit the factor does
-    not apply to, exactly as ``mme.daily_mme``. ``prefix`` reaches the row from another model,
+    NULL for a drug without a factor (non-opioids, buprenorphine), in a unit the factor does
+    not apply to, or by a route the factor is not for (anything but by mouth; the fentanyl
+    patch on the skin), exactly as ``mme.daily_mme``. ``prefix`` reaches the row from another model,
     e.g. ``"medication__"`` from ``Intervention``.
     """
     per_day = models.Case(
@@ -58,16 +62,18 @@ def daily_mme_expression(prefix: str = "") -> models.Case:
     dose = models.F(f"{prefix}dose")
     whens = []
     for drug, factor in mme.FACTORS.items():
-        unit = mme.REQUIRED_UNIT[drug]
+        unit, route = mme.REQUIRED_UNIT[drug], mme.COUNTED_ROUTE[drug]
         daily = dose * models.Value(factor) if drug == "fentanyl_patch" else dose * per_day * models.Value(factor)
-        whens.append(models.When(**{f"{prefix}drug": drug, f"{prefix}unit": unit}, then=daily))
+        whens.append(models.When(**{f"{prefix}drug": drug, f"{prefix}unit": unit, f"{prefix}route": route}, then=daily))
     return models.Case(*whens, default=None, output_field=_NUMBER)
 
 
 def interventions_with_details() -> models.QuerySet[Intervention]:
-    """Interventions with their typed detail row and, for medications, their MME/day (``daily_mme``)."""
+    """Interventions with their typed detail row and, for medications, their MME/day (``daily_mme``);
+    those marked entered in error are left out (they stay in the plan's history)."""
     return (
-        Intervention.objects.select_related(*DETAIL_ACCESSORS.values())
+        Intervention.objects.current()
+        .select_related(*DETAIL_ACCESSORS.values())
         .annotate(daily_mme=daily_mme_expression("medication__"))
         .order_by("start_date", "created_at", "id")
     )
@@ -102,15 +108,27 @@ class Row:
     trial: TrialOutcome | None
     not_summed: bool = False  # buprenorphine: shown, never added into a total
     can_edit: bool = False
+    left_out_route: str = ""  # an opioid by a route without a factor: its route, in words
+    duplicate: bool = False  # a second current prescription of the same drug
 
 
-def rows_of(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool] | None = None) -> list[Row]:
+def rows_of(
+    plan: TreatmentPlan,
+    *,
+    can_edit: Callable[[Intervention], bool] | None = None,
+    duplicates: frozenset[str] | set[str] = frozenset(),
+) -> list[Row]:
     """The plan's interventions as the plan page and the chart show them (loaded by
-    ``plans_with_parts``: no query of its own)."""
+    ``plans_with_parts``: no query of its own). ``duplicates``: drugs prescribed twice."""
     rows = []
     for i in plan.interventions.all():
         i.plan = plan  # already loaded: spare a query per row
         medication = i.medication if i.modality == Modality.MEDICATION else None
+        left_out = ""
+        if medication is not None:
+            medication.intervention = i
+            if medication.mme_left_out:
+                left_out = str(c.ROUTE_LABELS.get(medication.route, medication.route)).lower()
         rows.append(
             Row(
                 intervention=i,
@@ -119,14 +137,21 @@ def rows_of(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool] | N
                 trial=i.trial.outcome if i.modality == Modality.NEUROMODULATION_TRIAL else None,
                 not_summed=medication is not None and medication.drug in mme.NOT_SUMMED,
                 can_edit=can_edit(i) if can_edit else False,
+                left_out_route=left_out,
+                duplicate=medication is not None and duplicate_key(medication) in duplicates,
             )
         )
     return rows
 
 
-def rows_by_modality(plan: TreatmentPlan, *, can_edit: Callable[[Intervention], bool]) -> list[tuple[str, list[Row]]]:
+def rows_by_modality(
+    plan: TreatmentPlan,
+    *,
+    can_edit: Callable[[Intervention], bool],
+    duplicates: frozenset[str] | set[str] = frozenset(),
+) -> list[tuple[str, list[Row]]]:
     grouped: dict[str, list[Row]] = {}
-    for row in rows_of(plan, can_edit=can_edit):
+    for row in rows_of(plan, can_edit=can_edit, duplicates=duplicates):
         grouped.setdefault(row.intervention.modality, []).append(row)
     return [(str(Modality(m).label), grouped[m]) for m in Modality.values if m in grouped]
 
@@ -141,23 +166,96 @@ def plans_of_patient(patient: Patient) -> list[TreatmentPlan]:
     return list(plans_with_parts().filter(patient=patient).order_by("-start_date", "-created_at"))
 
 
-def active_prescriptions(patient: Patient) -> list[Intervention]:
-    """Medication interventions on the patient's active plan, with their rows (one query)."""
-    return list(
-        Intervention.objects.filter(plan__patient=patient, plan__status=PlanStatus.ACTIVE, modality=Modality.MEDICATION)
-        .select_related("medication")
-        .order_by("start_date", "id")
+def current_medication_q(on: date, prefix: str = "") -> models.Q:
+    """The rule of ``Medication``'s docstring as SQL: the rows current on ``on``."""
+    p = prefix
+
+    def q(**kw: Any) -> models.Q:
+        return models.Q(**{f"{p}{k}": v for k, v in kw.items()})
+
+    not_stopped = (
+        (q(stop_date__isnull=True) | q(stop_date__gte=on))
+        & q(entered_in_error_at__isnull=True)
+        & (q(intervention__isnull=True) | q(intervention__entered_in_error_at__isnull=True))
+    )
+    outside = q(intervention__isnull=True, start_date__lte=on)
+    of_plan = (
+        q(intervention__start_date__lte=on)
+        & (q(intervention__end_date__isnull=True) | q(intervention__end_date__gte=on))
+        & ~q(intervention__status__in=list(c.ENDED_STATUSES))
+        & (q(intervention__plan__status=PlanStatus.ACTIVE) | q(intervention__plan__status__in=CLOSED, continues=True))
+    )
+    return not_stopped & (outside | of_plan)
+
+
+def medications_list() -> models.QuerySet[Medication]:
+    """Medications not marked entered in error (nor their intervention), with what their current
+    state and labels need (no query per row)."""
+    return (
+        Medication.objects.current()
+        .select_related("intervention__plan", "confirmed_by")
+        .filter(models.Q(intervention__isnull=True) | models.Q(intervention__entered_in_error_at__isnull=True))
+        .order_by("drug", "start_date", "id")
     )
 
 
-def mme_total(medications: list[Intervention], *, on: date | None = None) -> mme.Total:
-    """The patient's MME/day over the current opioid prescriptions among ``medications``."""
-    prescriptions = [i.medication.prescription() for i in medications if i.modality == Modality.MEDICATION]
-    return mme.total_mme(prescriptions, on=on or timezone.localdate())
+def current_medications(patient: Patient, *, on: date | None = None) -> list[Medication]:
+    """The patient's one current medication list on ``on`` (today): this clinic's, whether of the
+    active plan or continuing after a closed one, and those prescribed outside (one query)."""
+    day = on or timezone.localdate()
+    return list(medications_list().filter(current_medication_q(day), patient=patient))
+
+
+def mme_total(medications: list[Medication], *, on: date | None = None) -> mme.Total:
+    """MME/day over the current opioid prescriptions among ``medications``."""
+    return mme.total_mme([m.prescription() for m in medications], on=on or timezone.localdate())
 
 
 def mme_of_patient(patient: Patient, *, on: date | None = None) -> mme.Total:
-    return mme_total(active_prescriptions(patient), on=on)
+    """The patient's total MME/day over their current medication list."""
+    day = on or timezone.localdate()
+    return mme_total(current_medications(patient, on=day), on=day)
+
+
+def duplicate_key(m: Medication) -> str:
+    """What makes two prescriptions the same drug ("other" drugs by their name)."""
+    return m.drug if m.drug != "other" else f"other:{m.drug_name.strip().lower()}"
+
+
+def duplicate_drugs(medications: list[Medication]) -> set[str]:
+    """The ``duplicate_key`` of drugs that appear more than once among ``medications``."""
+    seen: dict[str, int] = {}
+    for m in medications:
+        seen[duplicate_key(m)] = seen.get(duplicate_key(m), 0) + 1
+    return {key for key, n in seen.items() if n > 1}
+
+
+@dataclass(frozen=True)
+class DraftOutlook:
+    """A draft plan's opioids added to the patient's current total: what activating would make."""
+
+    total: mme.Total
+    plan_mme: Decimal
+
+    @property
+    def would_be(self) -> Decimal:
+        return self.total.mme + self.plan_mme
+
+    @property
+    def level(self) -> mme.Level:
+        return mme.level_of(self.would_be)
+
+    @property
+    def display(self) -> str:
+        return mme.fmt(self.would_be)
+
+
+def draft_outlook(plan: TreatmentPlan, total: mme.Total) -> DraftOutlook | None:
+    """For a draft plan with opioids: the total if it were activated today (None otherwise)."""
+    if not plan.is_draft:
+        return None
+    plan_mme = plan_opioids(plan)
+    return DraftOutlook(total=total, plan_mme=plan_mme) if plan_mme else None
 
 
 def plans_due_for_review(membership: Membership, *, within_days: int = 14) -> models.QuerySet[TreatmentPlan]:
@@ -165,7 +263,10 @@ def plans_due_for_review(membership: Membership, *, within_days: int = 14) -> mo
     horizon = timezone.localdate() + timedelta(days=within_days)
     return (
         TreatmentPlan.objects.filter(
-            patient__clinic=membership.clinic, status=PlanStatus.ACTIVE, review_date__lte=horizon
+            patient__clinic=membership.clinic,
+            patient__status=PatientStatus.ACTIVE,
+            status=PlanStatus.ACTIVE,
+            review_date__lte=horizon,
         )
         .filter(models.Q(author=membership.user) | models.Q(patient__primary_physician=membership.user))
         .select_related("patient")
@@ -262,45 +363,23 @@ def _label(model: type[models.Model], record: Any, members: dict[Any, Any]) -> s
     return str(record.title)
 
 
-def interventions_to_book(clinic: Clinic) -> models.QuerySet[Intervention]:
-    """Planned, bookable interventions of the clinic's active plans, the soonest first."""
-    bookable = [modality for modality, kind in kinds.KINDS.items() if kind.bookable]
-    return (
-        interventions_with_details()
-        .filter(
-            plan__patient__clinic=clinic,
-            plan__status=PlanStatus.ACTIVE,
-            status=InterventionStatus.PLANNED,
-            modality__in=bookable,
-        )
-        .select_related("plan__patient")
-        .order_by(models.F("start_date").asc(nulls_last=True), "id")
-    )
-
-
 # --- Reports computed by the database ------------------------------------------------------------
 
 
 def mme_per_patient(clinic: Clinic, *, on: date) -> dict[int, Decimal]:
-    """Each patient's MME/day on ``on`` over the current opioid prescriptions of their active plan,
-    summed by the database in one query (patients without an opioid are left out).
+    """Each patient's MME/day on ``on`` over their current medication list, summed by the
+    database in one query (patients without a counted opioid are left out).
 
-    The same rule as ``mme.total_mme``: started on or before ``on``, not past the stop date, not
-    marked done or stopped; drugs without a factor (buprenorphine, non-opioids) add nothing.
+    The same rule as ``mme_of_patient``: the rows ``current_medication_q`` selects; drugs without a
+    factor (buprenorphine, non-opioids) and doses by a route without a factor add nothing.
     """
     rows = (
-        Medication.objects.filter(
-            intervention__plan__patient__clinic=clinic,
-            intervention__plan__status=PlanStatus.ACTIVE,
-            intervention__start_date__lte=on,
-        )
-        .filter(models.Q(intervention__end_date__isnull=True) | models.Q(intervention__end_date__gte=on))
-        .exclude(intervention__status__in=c.ENDED_STATUSES)
-        .values("intervention__plan__patient_id")
+        Medication.objects.filter(current_medication_q(on), patient__clinic=clinic)
+        .values("patient_id")
         .annotate(total=models.Sum(daily_mme_expression()))
         .order_by()
     )
-    return {row["intervention__plan__patient_id"]: row["total"] for row in rows if row["total"] is not None}
+    return {row["patient_id"]: row["total"] for row in rows if row["total"] is not None}
 
 
 def trial_meets_rule_expression() -> models.Case:
@@ -338,7 +417,9 @@ def trial_results(clinic: Clinic) -> dict[str, dict[str, int]]:
     """Per device: how many trials met the rule, did not, and how many went on to an implant
     decision, counted by the database (one query)."""
     rows = (
-        NeuromodulationTrial.objects.filter(intervention__plan__patient__clinic=clinic)
+        NeuromodulationTrial.objects.filter(
+            intervention__plan__patient__clinic=clinic, intervention__entered_in_error_at__isnull=True
+        )
         .annotate(meets=trial_meets_rule_expression())
         .values("device")
         .annotate(
@@ -354,7 +435,11 @@ def trial_results(clinic: Clinic) -> dict[str, dict[str, int]]:
 def procedure_relief(clinic: Clinic) -> dict[str, tuple[int, Decimal | None]]:
     """Per procedure type: the number done with a recorded relief and its mean percentage."""
     rows = (
-        ProcedureDetail.objects.filter(intervention__plan__patient__clinic=clinic, percent_relief__isnull=False)
+        ProcedureDetail.objects.filter(
+            intervention__plan__patient__clinic=clinic,
+            intervention__entered_in_error_at__isnull=True,
+            percent_relief__isnull=False,
+        )
         .values("procedure_type")
         .annotate(n=models.Count("id"), mean=models.Avg("percent_relief"))
         .order_by("procedure_type")

@@ -8,6 +8,7 @@ changed, one active plan per patient, care team members belong to the patient's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,8 @@ from clinics.recording import delete_record, save_record
 from clinics.roles import ROLE_DISCIPLINE, Discipline
 from patients.models import Patient
 
+from . import choices as c
+from . import selectors
 from .models import (
     DETAIL_ACCESSORS,
     DETAIL_MODELS,
@@ -31,10 +34,18 @@ from .models import (
     Intervention,
     InterventionDetail,
     InterventionStatus,
+    Medication,
     PlanStatus,
     TreatmentPlan,
 )
 from .schemas import Details
+
+
+def _require_current(intervention: Intervention) -> None:
+    if intervention.is_entered_in_error:
+        raise ValidationError(
+            _("This intervention was marked entered in error and can no longer be changed."), code="entered_in_error"
+        )
 
 
 def _require_open(plan: TreatmentPlan) -> None:
@@ -90,7 +101,7 @@ def plan_activate(*, plan: TreatmentPlan, by: Any) -> TreatmentPlan:
     missing = []
     if not locked.goals.exists():
         missing.append(_("at least one goal"))
-    if not locked.interventions.exists():
+    if not locked.interventions.filter(entered_in_error_at__isnull=True).exists():
         missing.append(_("at least one intervention"))
     if missing:
         raise ValidationError(
@@ -110,25 +121,70 @@ def plan_activate(*, plan: TreatmentPlan, by: Any) -> TreatmentPlan:
     return plan
 
 
+def medications_to_settle(plan: TreatmentPlan) -> list[Medication]:
+    """The plan's medications a closing must settle: started and not ended (each stops or continues)."""
+    return [
+        m
+        for m in selectors.medications_list().filter(intervention__plan=plan)
+        if m.intervention is not None and m.intervention.is_started and not m.intervention.is_ended
+    ]
+
+
+def _settle_medications(plan: TreatmentPlan, *, by: Any, continuing: Mapping[int, bool], end: date) -> None:
+    """Each current medication of the closing plan stops on ``end`` or continues on the patient's
+    list, as ``continuing`` (medication pk -> continues) says; every one must be answered."""
+    medications = medications_to_settle(plan)
+    missing = [m.label for m in medications if m.pk not in continuing]
+    if missing:
+        raise ValidationError(
+            _("Say whether each current medication stops or continues: %(names)s.") % {"names": ", ".join(missing)},
+            code="medications_unsettled",
+        )
+    for m in medications:
+        i = m.intervention
+        assert i is not None  # noqa: S101 - medications_to_settle keeps plan medications only
+        if continuing[m.pk]:
+            m.continues = True
+            save_record(m, by=by)
+        else:
+            i.status = InterventionStatus.STOPPED
+            i.end_date = max(end, i.start_date) if i.start_date else end
+            save_record(i, by=by)
+
+
 @transaction.atomic
-def plan_complete(*, plan: TreatmentPlan, by: Any, end_date: date | None = None) -> TreatmentPlan:
-    """Close an active plan as completed."""
+def plan_complete(
+    *, plan: TreatmentPlan, by: Any, end_date: date | None = None, continuing: Mapping[int, bool] | None = None
+) -> TreatmentPlan:
+    """Close an active plan as completed; each current medication stops or continues (``continuing``)."""
     if plan.status != PlanStatus.ACTIVE:
         raise ValidationError(_("Only an active plan can be completed."), code="not_active")
+    end = end_date or timezone.localdate()
+    _settle_medications(plan, by=by, continuing=continuing or {}, end=end)
     plan.status = PlanStatus.COMPLETED
-    plan.end_date = end_date or timezone.localdate()
+    plan.end_date = end
     return save_record(plan, by=by)
 
 
 @transaction.atomic
-def plan_discontinue(*, plan: TreatmentPlan, by: Any, reason: str, end_date: date | None = None) -> TreatmentPlan:
-    """Close a draft or active plan as discontinued, with the reason."""
+def plan_discontinue(
+    *,
+    plan: TreatmentPlan,
+    by: Any,
+    reason: str,
+    end_date: date | None = None,
+    continuing: Mapping[int, bool] | None = None,
+) -> TreatmentPlan:
+    """Close a draft or active plan as discontinued, with the reason; each current medication
+    stops or continues (``continuing``)."""
     _require_open(plan)
     if not reason.strip():
-        raise ValidationError({"discontinued_reason": _("Give the reason the plan was discontinued.")})
+        raise ValidationError({"reason": _("Give the reason the plan was discontinued.")})
+    end = end_date or timezone.localdate()
+    _settle_medications(plan, by=by, continuing=continuing or {}, end=end)
     plan.status = PlanStatus.DISCONTINUED
     plan.discontinued_reason = reason.strip()
-    plan.end_date = end_date or timezone.localdate()
+    plan.end_date = end
     return save_record(plan, by=by)
 
 
@@ -209,7 +265,7 @@ def _check_kind(modality: str, detail: Detail | None) -> None:
         raise ValidationError({"details": _("Give the details of this kind of intervention.")}, code="wrong_kind")
 
 
-def _save_detail(intervention: Intervention, detail: InterventionDetail, *, by: Any) -> None:
+def _save_detail(intervention: Intervention, detail: InterventionDetail, *, by: Any, confirm_dose: bool) -> None:
     """Save a typed detail row for ``intervention``, checked against its new status and dates."""
     # A detail row describes one intervention for good: it never moves to another (nor patient).
     if detail.pk is not None and getattr(detail, "intervention_id", None) != intervention.pk:
@@ -219,7 +275,74 @@ def _save_detail(intervention: Intervention, detail: InterventionDetail, *, by: 
     errors = detail.status_errors()
     if errors:
         raise ValidationError(errors)
+    if isinstance(detail, Medication):
+        detail.patient = intervention.plan.patient
+        if detail.pk is None:
+            detail.created_by = by
+        detail.prescriber = c.CLINIC
+        detail.full_clean()
+        _confirm(detail, by=by, confirm_dose=confirm_dose)
     save_record(detail, by=by)
+
+
+_PRESCRIPTION_FIELDS = ("drug", "drug_name", "dose", "unit", "frequency", "max_per_day", "route")
+
+
+def confirmation_reasons(medication: Medication) -> list[str]:
+    """Why this prescription needs "I confirm this dose": an implausible dose
+    (``treatments.plausibility``) or a second current prescription of the same drug."""
+    reasons = list(medication.needs_confirmation_reasons)
+    others = [
+        m for m in _medications_beside(medication) if selectors.duplicate_key(m) == selectors.duplicate_key(medication)
+    ]
+    if others:
+        reasons.append(
+            _("%(drug)s is already on this patient's medications (%(where)s): this would be a second prescription.")
+            % {"drug": medication.label, "where": ", ".join(_where(m) for m in others)}
+        )
+    return reasons
+
+
+def _where(m: Medication) -> str:
+    if m.intervention is not None:
+        return _("plan '%(t)s'") % {"t": m.intervention.plan.title}
+    return _("from %(who)s") % {"who": m.prescriber_label}
+
+
+def _medications_beside(medication: Medication) -> list[Medication]:
+    """The patient's current medications and the same plan's open ones, other than this one."""
+    rows = selectors.current_medications(medication.patient)
+    if medication.intervention is not None:
+        plan_rows = selectors.medications_list().filter(intervention__plan_id=medication.intervention.plan_id)
+        rows += [m for m in plan_rows if m.intervention is not None and not m.intervention.is_ended]
+    seen: set[int] = set()
+    found = []
+    for m in rows:
+        if m.pk != medication.pk and m.pk not in seen:
+            seen.add(m.pk)
+            found.append(m)
+    return found
+
+
+def _confirm(medication: Medication, *, by: Any, confirm_dose: bool) -> None:
+    """Refuse a prescription that needs a confirmation without one; record who confirmed and when.
+
+    A saved prescription already confirmed keeps its confirmation while the prescription itself
+    (drug, dose, unit, frequency, route) is unchanged, e.g. when only its dates change."""
+    reasons = confirmation_reasons(medication)
+    if not reasons:
+        medication.confirmed_by, medication.confirmed_at = None, None
+        return
+    if medication.pk is not None and medication.confirmed_by_id is not None:
+        before = Medication.objects.filter(pk=medication.pk).values(*_PRESCRIPTION_FIELDS).first()
+        if before and all(before[f] == getattr(medication, f) for f in _PRESCRIPTION_FIELDS):
+            return
+    if not confirm_dose:
+        raise ValidationError(
+            {"confirm_dose": [*reasons, _("Check the prescription, then tick 'I confirm this dose' to record it.")]},
+            code="needs_confirmation",
+        )
+    medication.confirmed_by, medication.confirmed_at = by, timezone.now()
 
 
 @transaction.atomic
@@ -233,19 +356,26 @@ def intervention_add(
     start_date: date | None = None,
     end_date: date | None = None,
     notes: str = "",
+    confirm_dose: bool = False,
 ) -> Intervention:
     """Add an intervention of ``modality`` to the plan with its typed details (a ``Medication``,
     ``ProcedureDetail`` or ``NeuromodulationTrial`` row not yet saved, or a descriptive schema)."""
     _require_open(plan)
     _check_kind(modality, detail)
     intervention = Intervention(
-        plan=plan, modality=modality, status=status, start_date=start_date, end_date=end_date, notes=notes
+        plan=plan,
+        modality=modality,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        notes=notes,
+        created_by=by,
     )
     if isinstance(detail, Details):
         intervention.details = detail.to_json()
     save_record(intervention, by=by)
     if isinstance(detail, InterventionDetail):
-        _save_detail(intervention, detail, by=by)
+        _save_detail(intervention, detail, by=by, confirm_dose=confirm_dose)
     return intervention
 
 
@@ -259,10 +389,12 @@ def intervention_update(
     end_date: date | None,
     notes: str,
     detail: Detail | None = None,
+    confirm_dose: bool = False,
 ) -> Intervention:
     """Change an intervention's status, dates, notes and details (e.g. record a procedure's
     result). Its plan, patient and kind stay as they are. Without ``detail`` the details are kept."""
     _require_open(intervention.plan)
+    _require_current(intervention)
     if detail is not None:
         _check_kind(intervention.modality, detail)
     intervention.status, intervention.start_date, intervention.end_date = status, start_date, end_date
@@ -272,7 +404,7 @@ def intervention_update(
     save_record(intervention, by=by)
     row = detail if isinstance(detail, InterventionDetail) else detail_of(intervention)
     if row is not None:
-        _save_detail(intervention, row, by=by)
+        _save_detail(intervention, row, by=by, confirm_dose=confirm_dose)
     return intervention
 
 
@@ -280,3 +412,67 @@ def detail_of(intervention: Intervention) -> InterventionDetail | None:
     """The intervention's typed detail row (None for the descriptive kinds)."""
     accessor = DETAIL_ACCESSORS.get(intervention.modality)
     return getattr(intervention, accessor) if accessor else None
+
+
+# --- The patient's current medication list ------------------------------------------------------
+
+
+@transaction.atomic
+def outside_medication_save(
+    *, medication: Medication, patient: Patient, by: Any, confirm_dose: bool = False
+) -> Medication:
+    """Add or change a medication prescribed outside the clinic on the patient's current list
+    (its own start and stop dates; the prescriber's name optional)."""
+    if medication.pk is not None and (medication.intervention_id is not None or medication.patient_id != patient.pk):
+        raise ValidationError(_("Only a medication from outside the clinic is edited here."), code="not_outside")
+    if medication.is_entered_in_error:
+        raise ValidationError(_("This medication was marked entered in error and can no longer be changed."))
+    if medication.pk is None:
+        medication.created_by = by
+    medication.patient = patient
+    medication.prescriber = c.OUTSIDE
+    medication.intervention = None
+    if medication.status == "":
+        medication.status = c.CURRENT
+    medication.full_clean()
+    _confirm(medication, by=by, confirm_dose=confirm_dose)
+    return save_record(medication, by=by)
+
+
+@transaction.atomic
+def medication_stop(*, medication: Medication, by: Any, stop_date: date) -> Medication:
+    """Stop a medication on the current list: one from outside, or one that continued after its
+    plan closed (an active plan's medication is stopped on the plan)."""
+    i = medication.intervention
+    if i is not None and not (i.plan.is_closed and medication.continues):
+        raise ValidationError(_("This medication belongs to an open plan: stop it there."), code="stop_on_plan")
+    start = medication.start_date if i is None else i.start_date
+    if start and stop_date < start:
+        raise ValidationError({"stop_date": _("The stop date cannot be before the start date.")})
+    medication.status = c.STOPPED
+    medication.stop_date = stop_date
+    return save_record(medication, by=by)
+
+
+# --- When a patient dies ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_for_deceased(*, patient: Patient, by: Any, on: date) -> list[TreatmentPlan]:
+    """A patient who died: their draft and active plans are discontinued (reason: deceased) and
+    every current medication stops on ``on``. Nothing is deleted.
+
+    Discontinued rather than completed: the plan did not run its course, and "completed" would
+    count it among plans that did in reports.
+    """
+    closed = []
+    reason = _("Patient deceased (%(day)s).") % {"day": on.isoformat()}
+    for plan in TreatmentPlan.objects.filter(patient=patient, status__in=[PlanStatus.DRAFT, PlanStatus.ACTIVE]):
+        end = max(on, plan.start_date)
+        settle = {m.pk: False for m in medications_to_settle(plan)}
+        closed.append(plan_discontinue(plan=plan, by=by, reason=reason, end_date=end, continuing=settle))
+    for m in selectors.current_medications(patient, on=on):
+        if m.intervention is None or m.continues:
+            start = m.start_date if m.intervention is None else m.intervention.start_date
+            medication_stop(medication=m, by=by, stop_date=max(on, start) if start else on)
+    return closed

@@ -18,4 +18,17 @@ urlpatterns = [
     path("team/<uuid:member_id>/remove/", views.team_remove, name="team_remove"),
     path("<uuid:plan_id>/interventions/new/", views.intervention_add, name="intervention_add"),
     path("interventions/<uuid:intervention_id>/", views.intervention_edit, name="intervention_edit"),
+    path("patient/<uuid:patient_id>/medications/new/", views.outside_medication_add, name="medication_add"),
+    path("medications/<uuid:medication_id>/", views.outside_medication_edit, name="medication_edit"),
+    path("medications/<uuid:medication_id>/stop/", views.medication_stop, name="medication_stop"),
+    path(
+        "interventions/<uuid:intervention_id>/entered-in-error/",
+        views.intervention_entered_in_error,
+        name="intervention_entered_in_error",
+    ),
+    path(
+        "medications/<uuid:medication_id>/entered-in-error/",
+        views.medication_entered_in_error,
+        name="medication_entered_in_error",
+    ),
 ]

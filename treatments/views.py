@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,11 +17,30 @@ from django.views.decorators.http import require_POST
 from clinics.access import active_membership, actor, get_for, get_patient_for, log_access
 from clinics.forms_util import submit
 from clinics.models import AccessLog
+from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
 
 from . import kinds, mme, selectors, services
-from .forms import CareTeamForm, DiscontinueForm, GoalForm, PlanForm, intervention_form
-from .models import CareTeamMember, Goal, GoalStatus, InterventionStatus, Modality, TreatmentPlan
+from .forms import (
+    CareTeamForm,
+    CloseForm,
+    DiscontinueForm,
+    GoalForm,
+    OutsideMedicationForm,
+    PlanForm,
+    StopMedicationForm,
+    intervention_form,
+)
+from .kinds.medication import medication_summary
+from .models import (
+    CareTeamMember,
+    Goal,
+    GoalStatus,
+    InterventionStatus,
+    Modality,
+    PlanStatus,
+    TreatmentPlan,
+)
 from .permissions import can_update_intervention, can_write_plan
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -47,6 +67,7 @@ def _form_page(
     saved: str,
     title: str,
     values: Callable[[], dict[str, Any]] | None = None,
+    mark_url: str = "",
     **kwargs: Any,
 ) -> HttpResponse:
     """A page of ``plan`` with ``form``: on a valid POST, ``write(by=..., **values(), **kwargs)``
@@ -59,7 +80,9 @@ def _form_page(
         messages.success(request, saved)
         return redirect("treatments:detail", plan.public_id)
     return render(
-        request, "treatments/form.html", {"form": form, "patient": plan.patient, "plan": plan, "title": title}
+        request,
+        "treatments/form.html",
+        {"form": form, "patient": plan.patient, "plan": plan, "title": title, "mark_url": mark_url},
     )
 
 
@@ -97,14 +120,25 @@ def plan_create(request: HttpRequest, patient_id: Any) -> HttpResponse:
 def plan_detail(request: HttpRequest, plan_id: Any) -> HttpResponse:
     plan = _plan(request, plan_id, Need.VIEW_CLINICAL)
     membership = active_membership(request)
-    total = selectors.mme_of_patient(plan.patient)
+    current = selectors.current_medications(plan.patient)
+    total = selectors.mme_total(current)
+    current_ids = {m.pk for m in current}
+    open_here = [
+        i.medication
+        for i in plan.interventions.all()
+        if i.modality == Modality.MEDICATION and not i.is_ended and i.medication.pk not in current_ids
+    ]
+    duplicates = selectors.duplicate_drugs(current + open_here)
     context = {
         "plan": plan,
         "patient": plan.patient,
-        "groups": selectors.rows_by_modality(plan, can_edit=lambda i: can_update_intervention(membership, i)),
+        "groups": selectors.rows_by_modality(
+            plan, can_edit=lambda i: can_update_intervention(membership, i), duplicates=duplicates
+        ),
         "goals": list(plan.goals.all()),
         "team": list(plan.care_team.all()),
         "total": total,
+        "outlook": selectors.draft_outlook(plan, total),
         "plan_opioids": mme.fmt(selectors.plan_opioids(plan)),
         "can_write": can_write_plan(membership, plan),
         "modalities": Modality.choices,
@@ -133,12 +167,16 @@ def plan_activate(request: HttpRequest, plan_id: Any) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def plan_complete(request: HttpRequest, plan_id: Any) -> HttpResponse:
+    """Complete an active plan, asking per current medication whether it stops or continues."""
     plan = _plan(request, plan_id, Need.WRITE_PLAN)
-    return _act(
-        request, plan, lambda: services.plan_complete(plan=plan, by=actor(request)), _("The plan is completed.")
-    )
+    if refused := _refuse_if_closed(request, plan):
+        return refused
+    form = CloseForm(request.POST or None, medications=services.medications_to_settle(plan))
+    return _form_page(
+        request, plan, form, services.plan_complete, plan=plan, values=lambda: {"continuing": form.continuing()},
+        saved=_("The plan is completed."), title=_("Complete the plan"),
+    )  # fmt: skip
 
 
 @login_required
@@ -146,9 +184,10 @@ def plan_discontinue(request: HttpRequest, plan_id: Any) -> HttpResponse:
     plan = _plan(request, plan_id, Need.WRITE_PLAN)
     if refused := _refuse_if_closed(request, plan):
         return refused
-    form = DiscontinueForm(request.POST or None)
+    form = DiscontinueForm(request.POST or None, medications=services.medications_to_settle(plan))
     return _form_page(
-        request, plan, form, services.plan_discontinue, plan=plan, values=lambda: {"reason": form.cleaned_data["reason"]},
+        request, plan, form, services.plan_discontinue, plan=plan,
+        values=lambda: {"reason": form.cleaned_data["reason"], "continuing": form.continuing()},
         saved=_("The plan is discontinued."), title=_("Discontinue the plan"),
     )  # fmt: skip
 
@@ -171,13 +210,22 @@ def plan_print(request: HttpRequest, plan_id: Any) -> HttpResponse:
     interventions = [i for i in plan.interventions.all() if i.status != InterventionStatus.STOPPED]
     medications = [i for i in interventions if i.modality == Modality.MEDICATION]
     steps = [i for i in interventions if i.modality != Modality.MEDICATION]
-    total = selectors.mme_total(medications) if plan.is_active else None
+    if plan.status == PlanStatus.DISCONTINUED:
+        # Nothing of a discontinued plan goes on: its open interventions print as stopped.
+        interventions = [i for i in plan.interventions.all() if i.status != InterventionStatus.STOPPED or i.end_date]
+        medications = [i for i in interventions if i.modality == Modality.MEDICATION]
+        steps = [i for i in interventions if i.modality != Modality.MEDICATION]
+    total = selectors.mme_total([i.medication for i in medications]) if plan.is_active else None
     with translation.override(plan.patient.preferred_language):
+        mark = status_mark(plan)
         return render(
             request,
             "treatments/print.html",
             {
                 "plan": plan,
+                "mark": mark,
+                "stopped_on": plan.end_date if plan.status == PlanStatus.DISCONTINUED else None,
+                "mark_css": css_string(mark),
                 "patient": plan.patient,
                 "clinic": plan.patient.clinic,
                 "goals": [g for g in plan.goals.all() if g.status != GoalStatus.DROPPED],
@@ -187,6 +235,24 @@ def plan_print(request: HttpRequest, plan_id: Any) -> HttpResponse:
                 "printed_on": timezone.localdate(),
             },
         )
+
+
+def status_mark(plan: TreatmentPlan) -> str:
+    """What every printed page of a plan that is not in effect says about it ("" when active)."""
+    if plan.is_draft:
+        return _("DRAFT: not in effect")
+    day = plan.end_date.isoformat() if plan.end_date else ""
+    if plan.status == PlanStatus.COMPLETED:
+        return _("COMPLETED on %(day)s: no longer in effect") % {"day": day}
+    if plan.status == PlanStatus.DISCONTINUED:
+        return _("DISCONTINUED on %(day)s: no longer in effect") % {"day": day}
+    return ""
+
+
+def css_string(text: str) -> str:
+    """``text`` as the body of a CSS string in double quotes (backslash, quote and angle
+    brackets escaped, so it can neither end the string nor the style element)."""
+    return "".join(f"\\{ord(ch):x} " if ch in '\\"<>\n' else ch for ch in text)
 
 
 # --- goals --------------------------------------------------------------------------------------
@@ -259,7 +325,7 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
     form = intervention_form(modality, request.POST or None)
     return _form_page(
         request, plan, form, services.intervention_add, plan=plan, modality=modality,
-        values=lambda: {**form.common(), "detail": form.detail()},
+        values=lambda: {**form.common(), "detail": form.detail(), **form.options()},
         saved=_("%(kind)s added.") % {"kind": Modality(modality).label},
         title=_("Add: %(kind)s") % {"kind": Modality(modality).label},
     )  # fmt: skip
@@ -280,8 +346,130 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
         raise PermissionDenied
     form = intervention_form(intervention.modality, request.POST or None, intervention=intervention)
     kind = intervention.get_modality_display()
+    mark_url = ""
+    if may_mark_entered_in_error(record=intervention, membership=active_membership(request)):
+        mark_url = reverse("treatments:intervention_entered_in_error", args=[intervention.public_id])
     return _form_page(
         request, plan, form, services.intervention_update, intervention=intervention,
-        values=lambda: {**form.common(), "detail": form.detail()},
-        saved=_("%(kind)s saved.") % {"kind": kind}, title=_("Update: %(kind)s") % {"kind": kind},
+        values=lambda: {**form.common(), "detail": form.detail(), **form.options()},
+        saved=_("%(kind)s saved.") % {"kind": kind}, title=_("Update: %(kind)s") % {"kind": kind}, mark_url=mark_url,
+    )  # fmt: skip
+
+
+# --- the patient's current medications ----------------------------------------------------------
+
+
+@login_required
+def outside_medication_add(request: HttpRequest, patient_id: Any) -> HttpResponse:
+    patient = get_patient_for(request, patient_id, need=Need.WRITE_PLAN)
+    form = OutsideMedicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = submit(
+            form, services.outside_medication_save, medication=form.instance, patient=patient, by=actor(request),
+            confirm_dose=bool(form.cleaned_data.get("confirm_dose")),
+        )  # fmt: skip
+        if saved is not None:
+            messages.success(request, _("Medication added to the patient's list."))
+            return redirect("patients:chart", patient.public_id)
+    return render(
+        request,
+        "treatments/form.html",
+        {"form": form, "patient": patient, "title": _("Add a medication prescribed outside the clinic")},
+    )
+
+
+@login_required
+def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpResponse:
+    medication = get_for(
+        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
+    )
+    patient = medication.patient
+    if medication.intervention is not None:  # a plan's medication is edited on its plan
+        return redirect("treatments:intervention_edit", medication.intervention.public_id)
+    form = OutsideMedicationForm(request.POST or None, instance=medication)
+    if request.method == "POST" and form.is_valid():
+        saved = submit(
+            form, services.outside_medication_save, medication=form.instance, patient=patient, by=actor(request),
+            confirm_dose=bool(form.cleaned_data.get("confirm_dose")),
+        )  # fmt: skip
+        if saved is not None:
+            messages.success(request, _("Medication saved."))
+            return redirect("patients:chart", patient.public_id)
+    return render(
+        request,
+        "treatments/form.html",
+        {"form": form, "patient": patient, "title": _("Edit: %(drug)s") % {"drug": medication.label}},
+    )
+
+
+@login_required
+def medication_stop(request: HttpRequest, medication_id: Any) -> HttpResponse:
+    medication = get_for(
+        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
+    )
+    patient = medication.patient
+    form = StopMedicationForm(request.POST or None, initial={"stop_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        saved = submit(
+            form, services.medication_stop, medication=medication, by=actor(request),
+            stop_date=form.cleaned_data["stop_date"],
+        )  # fmt: skip
+        if saved is not None:
+            messages.success(request, _("%(drug)s stopped.") % {"drug": medication.label})
+            return redirect("patients:chart", patient.public_id)
+    return render(
+        request,
+        "treatments/form.html",
+        {"form": form, "patient": patient, "title": _("Stop: %(drug)s") % {"drug": medication.label}},
+    )
+
+
+# --- entered in error ---------------------------------------------------------------------------
+
+
+def _mark_page(request: HttpRequest, record: Any, patient: Any, *, label: str, back: str) -> HttpResponse:
+    """Mark ``record`` entered in error (its author or a physician; 403 otherwise)."""
+    if not may_mark_entered_in_error(record=record, membership=active_membership(request)):
+        raise PermissionDenied
+    form = EnteredInErrorForm(request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and submit(form, mark_entered_in_error, record=record, by=actor(request), reason=form.cleaned_data["reason"])
+    ):
+        messages.success(request, _("Marked entered in error: %(what)s.") % {"what": label})
+        return redirect(back)
+    return render(
+        request,
+        "treatments/entered_in_error.html",
+        {"form": form, "patient": patient, "record": label, "back": back, "title": _("Mark entered in error")},
+    )
+
+
+@login_required
+def intervention_entered_in_error(request: HttpRequest, intervention_id: Any) -> HttpResponse:
+    intervention = get_for(
+        request,
+        selectors.interventions_with_details().select_related("plan__patient"),
+        intervention_id,
+        need=Need.VIEW_CLINICAL,
+    )
+    plan = intervention.plan
+    label = f"{intervention.get_modality_display()}: {kinds.summary(intervention)}"
+    return _mark_page(
+        request, intervention, plan.patient, label=label, back=reverse("treatments:detail", args=[plan.public_id])
+    )
+
+
+@login_required
+def medication_entered_in_error(request: HttpRequest, medication_id: Any) -> HttpResponse:
+    medication = get_for(
+        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.VIEW_CLINICAL
+    )
+    if medication.intervention is not None:  # a plan's medication is marked through its intervention
+        return redirect("treatments:intervention_entered_in_error", medication.intervention.public_id)
+    patient = medication.patient
+    return _mark_page(
+        request, medication, patient, label=medication_summary(medication),
+        back=reverse("patients:chart", args=[patient.public_id]),
     )  # fmt: skip

@@ -48,12 +48,14 @@ def test_a_member_of_two_clinics_sees_only_the_active_clinics_patients(login, cl
     client.post("/clinic/switch/", {"clinic": str(clinic_a.public_id)})
     listing = client.get("/patients/").content
     assert b"Aardvark" in listing and b"Bittern" not in listing
-    assert client.get(f"/patients/{in_b.public_id}/").status_code == 404
+    # Another of their own clinics: a page offering to switch (issue 8), nothing of the record.
+    other = client.get(f"/patients/{in_b.public_id}/")
+    assert other.status_code == 409 and b"Bittern" not in other.content
 
     client.post("/clinic/switch/", {"clinic": str(clinic_b.public_id)})
     listing = client.get("/patients/").content
     assert b"Bittern" in listing and b"Aardvark" not in listing
-    assert client.get(f"/patients/{in_a.public_id}/").status_code == 404
+    assert client.get(f"/patients/{in_a.public_id}/").status_code == 409
     assert client.get(f"/patients/{in_b.public_id}/").status_code == 200
 
 
@@ -96,7 +98,7 @@ def test_changes_to_a_patient_are_audited_with_who(login, frontdesk_a, patient_a
         "given_name": patient_a.given_name, "family_name": "Renamed", "mrn": patient_a.mrn,
         "date_of_birth": patient_a.date_of_birth.isoformat(), "sex": "female", "preferred_channel": "email",
         "preferred_language": "en", "status": "active", "status_date": "2026-01-05", "smoking_status": "never",
-        "work_status": "unknown", "email": patient_a.email,
+        "work_status": "unknown", "email": patient_a.email, "consent_email": "on",
     }  # fmt: skip
     response = client.post(f"/patients/{patient_a.public_id}/edit/", data)
     assert response.status_code == 302, response.content

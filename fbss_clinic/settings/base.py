@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "simple_history",
     "django_celery_beat",
+    "phonenumber_field",
     # Ours, lowest first: imports flow clinics <- patients <- (treatments, scheduling, outcomes).
     "clinics",
     "patients",
@@ -235,6 +236,8 @@ FBSS_SMS_HTTP_URL = os.environ.get("FBSS_SMS_HTTP_URL", "")
 FBSS_SMS_HTTP_TOKEN = os.environ.get("FBSS_SMS_HTTP_TOKEN", "")
 FBSS_SMS_FROM = os.environ.get("FBSS_SMS_FROM", "")
 FBSS_SMS_DEFAULT_REGION = os.environ.get("FBSS_SMS_DEFAULT_REGION", "")
+# Where patients open their links (reminder e-mails and SMS): scheme, host and port, no trailing slash.
+FBSS_PUBLIC_URL = os.environ.get("FBSS_PUBLIC_URL", "http://localhost:8000")
 
 # Logs carry ids, never patient data; see clinics/logging.py for the filter that enforces it.
 LOGGING = {
@@ -251,6 +254,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("FBSS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Replaces Django's default unfiltered console handler on "django" (it printed "Not Found:
+        # /a/<token>/" and "Gone: ..." with the raw token in dev).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # runserver's request lines carry paths (patient-link tokens): through the filters too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
@@ -259,3 +265,9 @@ LOGGING = {
 # Lockout is by username, not by address: a clinic's front desks often share one outgoing address,
 # and five typos at one desk must not lock out the whole clinic.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Phone numbers are stored in E.164 (django-phonenumber-field); numbers typed without a country
+# code are read in this region (ISO 3166 code).
+PHONENUMBER_DEFAULT_REGION = os.environ.get("FBSS_PHONE_REGION", "US")
+PHONENUMBER_DB_FORMAT = "E164"
+PHONENUMBER_DEFAULT_FORMAT = "E164"

@@ -189,11 +189,12 @@ def test_failed_messages_are_listed_per_clinic(failing_provider: FakeSmsProvider
 
 
 def test_cancel_stops_the_owners_pending_messages_only(mailoutbox: list[Any]) -> None:
-    first = queue_email("appt:5:48h", owner_ref="scheduling.appointment:5", purpose="appointment_reminder")
-    second = queue_email("appt:5:2h", owner_ref="scheduling.appointment:5", purpose="appointment_reminder")
-    other = queue_email("appt:6:2h", owner_ref="scheduling.appointment:6", purpose="appointment_reminder")
+    # A purpose of its own: "appointment_reminder" has scheduling's check, which knows no appointment 6.
+    first = queue_email("appt:5:48h", owner_ref="scheduling.appointment:5", purpose="test_reminder")
+    second = queue_email("appt:5:2h", owner_ref="scheduling.appointment:5", purpose="test_reminder")
+    other = queue_email("appt:6:2h", owner_ref="scheduling.appointment:6", purpose="test_reminder")
 
-    assert services.cancel(owner_ref="scheduling.appointment:5", purpose="appointment_reminder") == 2
+    assert services.cancel(owner_ref="scheduling.appointment:5", purpose="test_reminder") == 2
     dispatch.dispatch_due()
 
     statuses = dict(Message.objects.values_list("pk", "status"))

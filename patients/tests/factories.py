@@ -42,7 +42,7 @@ class EvaluationFactory(factory.django.DjangoModelFactory[Evaluation]):
     patient = factory.SubFactory(PatientFactory)
     kind = "mri"
     performed_on = datetime.date(2020, 3, 1)
-    findings = factory.LazyFunction(lambda: {"epidural_fibrosis": ["L5"]})
+    findings = factory.LazyFunction(lambda: {"with_contrast": True})
     impression = "Scar around the L5 root."
 
 

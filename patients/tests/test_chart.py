@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from patients import services
 from patients.icd import _icd
-from patients.models import BloodValue, EmgFinding
+from patients.models import BloodValue, EmgFinding, SpinalFinding
 from patients.tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def billable_codes(n: int) -> list[str]:
 
 # Evaluations of kinds with and without rows of findings (the rows are prefetched, never per row).
 EVALUATIONS: list[tuple[str, dict[str, Any], Callable[[], list[Any]]]] = [
-    ("mri", {"stenosis": ["L4"]}, list),
+    ("mri", {"with_contrast": True}, lambda: [SpinalFinding(finding="stenosis", level="L4-L5", side="central")]),
     ("emg", {}, lambda: [EmgFinding(level="L5", side="left", chronicity="chronic")]),
     ("blood", {}, lambda: [BloodValue(test="crp", value=Decimal(4), unit="mg/L"), BloodValue(test="esr", value=Decimal(9), unit="mm/h")]),
 ]  # fmt: skip
@@ -149,11 +149,11 @@ def test_a_history_entry_shows_a_demoted_primary(login, physician_a, patient_a):
 def test_a_findings_edit_shows_before_and_after_in_words(login, physician_a, patient_a):
     evaluation = services.evaluation_record(
         patient=patient_a, by=physician_a, kind="mri", performed_on=datetime.date(2024, 1, 10),
-        findings={"stenosis": ["L4"]},
+        findings={},
     )  # fmt: skip
-    services.evaluation_update(evaluation=evaluation, by=physician_a, findings={"stenosis": ["L4", "L5"]})
+    services.evaluation_update(evaluation=evaluation, by=physician_a, findings={"with_contrast": True})
     section = evaluations_section(login(physician_a), patient_a)
-    assert "Findings: <del>Stenosis: L4</del> → Stenosis: L4-L5" in section
+    assert "Findings: <del>—</del> → With contrast" in section
 
 
 def an_emg(patient: Any, by: Any) -> Any:

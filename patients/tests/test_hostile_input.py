@@ -33,7 +33,8 @@ SETTINGS = settings(
 SURGERY_FIELDS = ["date_year", "date_month", "date_day", "procedure", "fusion_approach", "levels", "hardware",
                   "surgeon", "facility", "complications", "failure_causes", "notes"]  # fmt: skip
 MRI_FIELDS = ["performed_on", "ordering_clinician", "reviewing_clinician", "impression", "pain_generators",
-              "f_stenosis", "f_with_contrast"]  # fmt: skip
+              "f_with_contrast", "spinal_findings-TOTAL_FORMS", "spinal_findings-INITIAL_FORMS",
+              "spinal_findings-0-finding", "spinal_findings-0-level", "spinal_findings-0-side"]  # fmt: skip
 BLOOD_FIELDS = ["performed_on", "blood_values-TOTAL_FORMS", "blood_values-INITIAL_FORMS", "blood_values-0-test",
                 "blood_values-0-value", "blood_values-0-unit", "blood_values-1-value", "blood_values-0-id"]  # fmt: skip
 DIAGNOSIS_FIELDS = ["code", "is_primary", "diagnosed_on", "resolved_on", "notes"]
@@ -130,6 +131,6 @@ def test_hostile_diagnosis_posts(login, physician_a, patient_a, data):
 def test_hostile_patient_edits(login, frontdesk_a, patient_a, data):
     url = reverse("patients:edit", args=[patient_a.public_id])
     base = {"given_name": "Ann", "family_name": "Lee", "mrn": "Z-1", "date_of_birth": "1970-01-01", "sex": "female",
-            "preferred_channel": "email", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
+            "preferred_channel": "none", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
             "smoking_status": "never", "work_status": "unknown"}  # fmt: skip
     check(_client(login, frontdesk_a), url, {**base, **data}, Patient)

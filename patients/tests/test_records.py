@@ -100,7 +100,7 @@ def test_it_rejects_a_day_without_month_and_a_day_that_does_not_exist(patient, p
     assert "Give the month too" in messages_of(exc)["date_month"][0]
     with pytest.raises(ValidationError) as exc:
         surgery(patient, physician_a, date_month=2, date_day=30)
-    assert messages_of(exc)["date_year"] == ["This is not a real date."]
+    assert messages_of(exc)["date_day"] == ["This is not a real date."]
 
 
 def test_it_rejects_a_fusion_at_one_level(patient, physician_a):
@@ -190,9 +190,9 @@ def test_it_rejects_future_evaluation_and_evaluation_before_birth(patient, physi
 @pytest.mark.parametrize(
     ("kind", "data", "clean"),
     [
-        ("mri", {"stenosis": ["L5", "L4"], "pseudarthrosis": [], "with_contrast": False}, {"stenosis": ["L4", "L5"]}),
-        ("mri", {"epidural_fibrosis": ["L5"], "with_contrast": True}, {"epidural_fibrosis": ["L5"], "with_contrast": True}),
-        ("flexion_extension", {"instability": ["L4", "L5"]}, {"instability": ["L4", "L5"]}),
+        ("mri", {"with_contrast": False}, {}),
+        ("mri", {"with_contrast": True}, {"with_contrast": True}),
+        ("flexion_extension", {}, {}),
         ("emg", {}, {}),
         ("dexa", {"t_score": -2.54, "site": "lumbar_spine"}, {"t_score": -2.5, "site": "lumbar_spine"}),
         ("dexa", {"t_score": "-2.45", "site": ""}, {"t_score": -2.5}),
@@ -210,9 +210,9 @@ def test_it_accepts_findings_of_each_kind_in_their_clean_shape(kind, data, clean
 @pytest.mark.parametrize(
     ("kind", "data", "message"),
     [
-        ("mri", {"stenosis": ["L9"]}, "Unknown spinal level: L9"),
-        ("mri", {"instability": ["L4"]}, "do not belong to this kind"),
-        ("ct", {"with_contrast": True}, "Contrast is recorded for MRI only"),
+        ("mri", {"stenosis": ["L4"]}, "do not belong to this kind"),
+        ("mri", {"with_contrast": "maybe"}, "Contrast is recorded as yes or no"),
+        ("ct", {"with_contrast": True}, "do not belong to this kind"),
         ("emg", {"radiculopathies": [{"level": "L5"}]}, "do not belong to this kind"),
         ("dexa", {"t_score": -9}, "between -6.0 and +4.0"),
         ("dexa", {"t_score": float("nan")}, "between -6.0 and +4.0"),
@@ -294,7 +294,7 @@ def test_blood_values_are_stored_as_decimals(patient, physician_a):
 
 def test_rows_are_refused_for_a_kind_without_rows(patient, physician_a):
     with pytest.raises(ValidationError) as exc:
-        evaluation(patient, physician_a, kind="mri", rows=[EmgFinding(level="L5", side="left", chronicity="acute")])
+        evaluation(patient, physician_a, kind="dexa", rows=[EmgFinding(level="L5", side="left", chronicity="acute")])
     assert messages_of(exc)["findings"] == ["This kind of evaluation has no rows of findings."]
     assert not Evaluation.objects.exists()
 
@@ -324,11 +324,11 @@ def test_bad_findings_are_refused_by_the_service_on_the_findings_key(patient, ph
 @pytest.mark.parametrize(
     ("kind", "data", "lines"),
     [
-        ("mri", {"stenosis": ["L4", "L5"], "with_contrast": True}, ["Stenosis: L4-L5", "With contrast"]),
+        ("mri", {"with_contrast": True}, ["With contrast"]),
         ("dexa", {"t_score": -2.6, "site": "total_hip"}, ["T-score -2.6 (total hip)"]),
         ("psych", {"instrument": "phq9", "score": 14}, ["PHQ-9: 14"]),
         ("exam", {"straight_leg_raise": "left", "motor_deficit": True}, ["Straight leg raise: left", "Motor deficit"]),
-        ("mri", {"stenosis": "garbage"}, []),
+        ("mri", {"with_contrast": "garbage"}, []),
     ],
 )
 def test_findings_read_as_text_for_the_chart(kind, data, lines):
@@ -487,3 +487,35 @@ def test_evaluation_update_refuses_a_new_kind(patient, physician_a):
         services.evaluation_update(evaluation=e, by=physician_a, **change)
     e.refresh_from_db()
     assert e.kind == "mri"
+
+
+def test_mri_findings_are_rows_by_disc_level_with_side_where_it_matters(patient, physician_a):
+    from patients.models import SpinalFinding
+
+    mri = evaluation(
+        patient, physician_a, kind="mri",
+        rows=[SpinalFinding(finding="recurrent_herniation", level="L4-L5", side="left"),
+              SpinalFinding(finding="stenosis", level="L5-S1", side="")],
+    )  # fmt: skip
+    assert registry.get("mri").summary(mri) == ["Recurrent herniation L4-L5, left", "Central canal stenosis L5-S1"]
+    with pytest.raises(ValidationError) as exc:
+        evaluation(patient, physician_a, kind="mri", rows=[SpinalFinding(finding="foraminal_stenosis", level="L5-S1")])
+    assert messages_of(exc)["side"] == ["Give the side of the foraminal stenosis."]
+    with pytest.raises(ValidationError) as exc:
+        evaluation(
+            patient,
+            physician_a,
+            kind="xray",
+            rows=[SpinalFinding(finding="recurrent_herniation", level="L5-S1", side="left")],
+        )
+    assert messages_of(exc)["finding"] == ["This kind of study does not show this finding."]
+    with pytest.raises(ValidationError):
+        evaluation(patient, physician_a, kind="mri", rows=[SpinalFinding(finding="stenosis", level="L5")])
+
+
+def test_the_disc_levels_run_from_c2_c3_to_l5_s1():
+    from patients.spine import DISC_LEVELS, disc_below
+
+    assert DISC_LEVELS[0] == "C2-C3" and DISC_LEVELS[-1] == "L5-S1"
+    assert {"C7-T1", "T12-L1", "L4-L5"} <= set(DISC_LEVELS)
+    assert (disc_below("L4"), disc_below("S1")) == ("L4-L5", "L5-S1")

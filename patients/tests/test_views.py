@@ -102,13 +102,19 @@ def test_an_mri_with_a_pdf_report_is_recorded_and_downloaded_through_the_gate(lo
     report = SimpleUploadedFile("mri-report.pdf", pdf_bytes, content_type="application/pdf")
     response = client.post(
         url,
-        {"performed_on": "2024-02-12", "f_epidural_fibrosis": ["L5"], "f_with_contrast": "on",
+        {"performed_on": "2024-02-12", "f_with_contrast": "on",
+         **rows("spinal_findings", {"finding": "epidural_fibrosis", "level": "L5-S1", "side": ""},
+                {"finding": "recurrent_herniation", "level": "L4-L5", "side": "left"}),
          "impression": "Scar around L5.", "pain_generators": ["epidural_fibrosis"],
          "reviewing_clinician": physician_a.pk, "attachments": [report]},
     )  # fmt: skip
     assert response.status_code == 302
     evaluation = Evaluation.objects.get()
-    assert evaluation.findings == {"epidural_fibrosis": ["L5"], "with_contrast": True}
+    assert evaluation.findings == {"with_contrast": True}
+    assert [str(f) for f in evaluation.spinal_findings.all()] == [
+        "Epidural fibrosis L5-S1",
+        "Recurrent herniation L4-L5, left",
+    ]
     attachment = evaluation.attachments.get()
 
     download = client.get(reverse("patients:attachment_download", args=[attachment.public_id]))
@@ -188,7 +194,8 @@ def test_a_bad_surgery_gives_a_message_and_loses_nothing(login, physician_a, pat
 
 
 def _mri(pdf: bytes | None = None, **extra: Any) -> dict[str, Any]:
-    return {"performed_on": "2024-02-12", "f_stenosis": ["L4"], "impression": "Stable.", **extra}
+    findings = rows("spinal_findings", {"finding": "stenosis", "level": "L4-L5", "side": "central"})
+    return {"performed_on": "2024-02-12", **findings, "impression": "Stable.", **extra}
 
 
 @pytest.mark.parametrize(
@@ -196,7 +203,12 @@ def _mri(pdf: bytes | None = None, **extra: Any) -> dict[str, Any]:
     [
         ({"performed_on": "2999-01-01"}, [], "The date cannot be in the future."),
         ({"performed_on": "1900-01-01"}, [], "The date cannot be before the patient&#x27;s date of birth."),
-        ({"f_stenosis": ["L0"]}, [], "Select a valid choice. L0 is not one of the available choices."),
+        ({"spinal_findings-0-level": "L0"}, [], "Choose a disc level from the list, for example L4-L5."),
+        (
+            {"spinal_findings-0-finding": "recurrent_herniation", "spinal_findings-0-side": ""},
+            [],
+            "Give the side of the recurrent herniation.",
+        ),
         ({"impression": "<script>x</script>"}, [], "Please remove HTML or markup"),
         ({"impression": "y" * 5000}, [], "Ensure this value has at most 4000 characters (it has 5000)."),
         ({}, [("scan.pdf", PNG_BYTES)], "“scan.pdf” is named as a PDF file but its content is PNG."),
@@ -298,7 +310,7 @@ def test_partial_date_fields_round_trip_through_the_edit_form(login, physician_a
 def test_the_patient_form_cannot_move_a_patient_to_another_clinic(login, frontdesk_a, patient_a, clinic_b):
     data = {
         "given_name": "Ann", "family_name": "Lee", "mrn": "Z-1", "date_of_birth": "1970-01-01", "sex": "female",
-        "preferred_channel": "email", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
+        "preferred_channel": "none", "preferred_language": "en", "status": "active", "status_date": "2020-01-01",
         "smoking_status": "unknown", "work_status": "unknown", "clinic": str(clinic_b.pk),
     }  # fmt: skip
     clinic_before = patient_a.clinic_id

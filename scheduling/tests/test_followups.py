@@ -9,7 +9,14 @@ from patients.models import PatientStatus
 from scheduling import services
 from scheduling.followups import _procedure_kind, sync_follow_ups_for_patient
 from scheduling.models import FollowUp, FollowUpEvent, FollowUpKind, FollowUpRule, FollowUpStatus
-from treatments.models import InterventionStatus, Modality, PlanStatus
+from treatments.models import (
+    Intervention,
+    InterventionStatus,
+    Modality,
+    NeuromodulationTrial,
+    PlanStatus,
+    ProcedureDetail,
+)
 from treatments.tests.factories import InterventionFactory, TreatmentPlanFactory
 
 from .conftest import MONDAY
@@ -37,23 +44,23 @@ def items(patient: Any, **filters: Any) -> dict[str, FollowUp]:
 
 
 @pytest.mark.parametrize(
-    ("details", "modality", "expected"),
+    ("typed", "modality", "expected"),
     [
-        ({"procedure_type": "esi_transforaminal"}, Modality.PROCEDURE, FollowUpEvent.INJECTION),
-        ({"procedure_type": "rfa"}, Modality.PROCEDURE, FollowUpEvent.RFA),
-        ({"procedure_type": "scs_implant"}, Modality.PROCEDURE, FollowUpEvent.IMPLANT),
-        ({"procedure_type": "other"}, Modality.PROCEDURE, None),
-        ({"device": "scs"}, Modality.NEUROMODULATION_TRIAL, FollowUpEvent.SCS_TRIAL),
-        ({"device": "pump"}, Modality.NEUROMODULATION_TRIAL, None),
-        ({}, Modality.PHYSICAL_THERAPY, None),
+        (ProcedureDetail(procedure_type="esi_transforaminal"), Modality.PROCEDURE, FollowUpEvent.INJECTION),
+        (ProcedureDetail(procedure_type="rfa"), Modality.PROCEDURE, FollowUpEvent.RFA),
+        (ProcedureDetail(procedure_type="scs_implant"), Modality.PROCEDURE, FollowUpEvent.IMPLANT),
+        (ProcedureDetail(procedure_type="other"), Modality.PROCEDURE, None),
+        (None, Modality.PROCEDURE, None),
+        (NeuromodulationTrial(device="scs"), Modality.NEUROMODULATION_TRIAL, FollowUpEvent.SCS_TRIAL),
+        (NeuromodulationTrial(device="pump"), Modality.NEUROMODULATION_TRIAL, None),
+        (None, Modality.NEUROMODULATION_TRIAL, None),
+        (None, Modality.PHYSICAL_THERAPY, None),
     ],
 )
-def test_the_adapter_reads_the_procedure_kind(details, modality, expected):
-    class Row:  # the adapter reads only these two attributes
-        pass
-
-    i = Row()
-    i.modality, i.details = modality, details  # type: ignore[attr-defined]
+def test_the_adapter_reads_the_typed_procedure_and_trial(typed, modality, expected):
+    i = Intervention(modality=modality)
+    if typed is not None:
+        typed.intervention = i  # sets the one-to-one's reverse side too: no query
     assert _procedure_kind(i) == expected
 
 
@@ -169,3 +176,31 @@ def test_a_booked_follow_up_cannot_be_booked_twice(calendar_a, physician_a, fron
     services.book(starts_at=local(MONDAY, 9), **kw)
     with pytest.raises(Exception, match="already booked or closed"):
         services.book(starts_at=local(MONDAY, 11), **kw)
+
+
+@pytest.mark.parametrize("status", [PatientStatus.DISCHARGED, PatientStatus.DECEASED])
+def test_a_status_change_takes_the_patient_off_the_worklist(calendar_a, physician_a, frontdesk_a, patient_a, status):
+    from patients.services import patient_change_status
+    from scheduling.selectors import worklist
+
+    plan = active_plan(patient_a, physician_a)
+    procedure(plan, "rfa")
+    assert worklist(calendar_a).filter(patient=patient_a).exists()
+
+    patient_change_status(patient=patient_a, status=status, by=frontdesk_a)
+
+    assert not worklist(calendar_a).filter(patient=patient_a).exists()
+    assert FollowUp.objects.filter(patient=patient_a).exists()  # closed, not deleted
+
+
+def test_an_intervention_entered_in_error_makes_no_follow_up(calendar_a, physician_a, patient_a):
+    from clinics.records import mark_entered_in_error
+
+    plan = active_plan(patient_a, physician_a)
+    rfa = procedure(plan, "rfa")
+    assert FollowUpEvent.RFA in items(patient_a, status=FollowUpStatus.OPEN)
+
+    mark_entered_in_error(record=rfa, by=physician_a, reason="Wrong patient")
+    sync_follow_ups_for_patient(patient_a)
+
+    assert FollowUpEvent.RFA not in items(patient_a, status=FollowUpStatus.OPEN)

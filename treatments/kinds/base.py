@@ -22,6 +22,37 @@ from ..choices import InterventionStatus
 from ..models import Intervention, InterventionDetail
 from ..schemas import SCHEMAS, Details, parse
 
+# Plain words instead of Django's stock messages ("Ensure this value is less than or equal to
+# 100000.", "Ensure that there are no more than 1 decimal place."), for every number field of the
+# app's forms; the model's own validators' errors are matched by code (ModelForm uses these too).
+NUMBER_MESSAGES: dict[str, Any] = {
+    "required": _l("Fill this in."),
+    "invalid": _l("Enter a number, e.g. 7 or 6.5."),
+    "max_value": _l("Enter %(limit_value)s or less."),
+    "min_value": _l("Enter %(limit_value)s or more."),
+    "max_decimal_places": _l("Too many decimals: at most %(max)s after the point."),
+    "max_digits": _l("This number is too long."),
+    "max_whole_digits": _l("This number is too large."),
+}
+FIELD_MESSAGES: dict[str, Any] = {
+    "required": _l("Fill this in."),
+    "invalid_choice": _l("Choose one of the options."),
+    "invalid": _l("Enter a valid value."),
+}
+
+
+def plain_messages(form: forms.BaseForm) -> None:
+    """Give every field of ``form`` the app's plain error messages (see ``NUMBER_MESSAGES``)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            field.error_messages.update(
+                {"required": _l("Give the date."), "invalid": _l("Enter a date as YYYY-MM-DD.")}
+            )
+        elif isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
+            field.error_messages.update(NUMBER_MESSAGES)
+        else:
+            field.error_messages.update({k: v for k, v in FIELD_MESSAGES.items() if k in field.error_messages})
+
 
 class InterventionForm(forms.Form):
     """The intervention's own fields; each kind's form adds its details to these."""
@@ -46,6 +77,7 @@ class InterventionForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.date_labels:
             self.fields["start_date"].label, self.fields["end_date"].label = self.date_labels
+        plain_messages(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -58,6 +90,10 @@ class InterventionForm(forms.Form):
 
     def detail_names(self) -> list[str]:
         return [name for name in self.fields if name not in self.COMMON]
+
+    def options(self) -> dict[str, Any]:
+        """What the services take besides the intervention's fields and details (none by default)."""
+        return {}
 
     def detail(self) -> InterventionDetail | Details:
         """The kind's details, typed (a row to save, or a schema), once the form is valid."""
@@ -77,6 +113,7 @@ class DetailForm(InterventionForm, forms.ModelForm):
             self.fields["levels"] = forms.MultipleChoiceField(
                 label=self.levels_label, choices=spine.LEVEL_CHOICES, required=False
             )
+        plain_messages(self)
 
     def detail(self) -> InterventionDetail:
         return self.instance

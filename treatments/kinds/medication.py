@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -10,14 +13,24 @@ from ..choices import Modality
 from ..models import Intervention, Medication
 from .base import DetailForm, Kind, number
 
+CONFIRM_LABEL = _l("I confirm this dose")
+CONFIRM_HELP = _l(
+    "Needed for a dose of 90 MME/day or more, a dose above the platform's plausibility ceiling for the "
+    "drug, or a second prescription of the same drug."
+)
+
 
 class MedicationForm(DetailForm):
     accessor = "medication"
     date_labels = (_l("Start"), _l("Stop"))
+    confirm_dose = forms.BooleanField(label=CONFIRM_LABEL, required=False, help_text=CONFIRM_HELP)
 
     class Meta:
         model = Medication
         fields = ["drug", "drug_name", "dose", "unit", "frequency", "max_per_day", "route"]
+
+    def options(self) -> dict[str, Any]:
+        return {"confirm_dose": bool(self.cleaned_data.get("confirm_dose"))}
 
 
 def _frequency(m: Medication) -> str:
@@ -25,7 +38,11 @@ def _frequency(m: Medication) -> str:
 
 
 def summary(i: Intervention) -> str:
-    m = i.medication
+    return medication_summary(i.medication)
+
+
+def medication_summary(m: Medication) -> str:
+    """Drug, dose, how often and route, as staff read them."""
     text = f"{m.label} {number(m.dose)} {m.unit}, {_frequency(m).lower()}"
     if m.frequency == c.AS_NEEDED and m.max_per_day:
         text += " " + _("(at most %(n)s a day)") % {"n": m.max_per_day}

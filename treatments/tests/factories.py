@@ -65,6 +65,8 @@ def intervention(*, plan: TreatmentPlan, modality: str, details: dict[str, Any],
     if isinstance(detail, InterventionDetail):
         row: Any = detail
         row.intervention = i
+        if hasattr(row, "patient_id"):
+            row.patient = plan.patient
         errors = detail.status_errors()
         if errors:
             raise ValidationError(errors)

@@ -23,15 +23,15 @@ MED = {"status": "in_progress", "start_date": "2025-03-01", "end_date": "", "not
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"dose": "-10"}, "dose", "greater than or equal to"),
+        ({"dose": "-10"}, "dose", "Enter 0.001 or more."),
         ({"dose": "ten"}, "dose", "Enter a number"),
         ({"unit": "mcg"}, "unit", "Prescribe Oxycodone in mg"),
         ({"drug": "other"}, "drug_name", "Name the drug"),
         ({"frequency": "prn"}, "max_per_day", "most doses a day"),
-        ({"drug": "heroin"}, "drug", "Select a valid choice"),
+        ({"drug": "heroin"}, "drug", "Choose one of the options."),
         ({"notes": "<img src=x onerror=alert(1)>"}, "notes", "remove HTML"),
         ({"end_date": "2025-02-01"}, "end_date", "cannot be before the start"),
-        ({"start_date": "2025-02-30"}, "start_date", "Enter a valid date"),
+        ({"start_date": "2025-02-30"}, "start_date", "Enter a date as YYYY-MM-DD."),
         ({"status": "in_progress", "start_date": ""}, "start_date", "date the medication was started"),
     ],
 )
@@ -101,13 +101,15 @@ numbery = st.one_of(
 @given(dose=numbery, unit=st.sampled_from(["mg", "mcg/hr", "kg", ""]), freq=st.sampled_from(["bid", "prn", "patch72", "x"]),
        maxd=numbery, drug=st.sampled_from(["morphine", "fentanyl_patch", "buprenorphine", "other", "?"]), name=texty)  # fmt: skip
 def test_medication_details_never_crash(plan_a, dose, unit, freq, maxd, drug, name):
-    data = {**MED, "dose": dose, "unit": unit, "frequency": freq, "max_per_day": maxd, "drug": drug, "drug_name": name}
+    data = {**MED, "dose": dose, "unit": unit, "frequency": freq, "max_per_day": maxd, "drug": drug, "drug_name": name,
+            "confirm_dose": "on"}  # fmt: skip
     form = intervention_form("medication", data)
     if form.is_valid():
-        # What the form accepts, the service and the database accept.
+        # What the form accepts (the dose confirmed), the service and the database accept.
         i = services.intervention_add(
-            plan=plan_a, by=plan_a.author, modality="medication", **form.common(), detail=form.detail()
-        )
+            plan=plan_a, by=plan_a.author, modality="medication", **form.common(), detail=form.detail(),
+            **form.options(),
+        )  # fmt: skip
         assert i.medication.dose > 0
 
 

@@ -15,6 +15,7 @@ TODAY = date(2025, 5, 1)
 def rx(drug: str, dose: str, per_day: str = "1", unit: str | None = None, **kw) -> Prescription:
     unit = unit or ("mcg/hr" if drug == "fentanyl_patch" else "mg")
     kw.setdefault("start", date(2025, 1, 1))
+    kw.setdefault("route", "transdermal" if drug == "fentanyl_patch" else "oral")
     return Prescription(drug=drug, dose=D(dose), unit=unit, doses_per_day=D(per_day), **kw)
 
 

@@ -62,6 +62,21 @@ def build(patient, author, clinic, *, n: int, status=PlanStatus.ACTIVE):
     return plan
 
 
+def outside_medications(patient, by, *, n: int) -> None:
+    """``n`` medications prescribed outside the clinic (tramadol 50 mg twice a day: 20 MME/day each)."""
+    from decimal import Decimal
+
+    from treatments import services
+    from treatments.models import Medication
+
+    for _k in range(n):
+        services.outside_medication_save(
+            medication=Medication(drug="tramadol", dose=Decimal(50), unit="mg", frequency="bid", route="oral",
+                                  start_date=TODAY, prescriber_name="Dr Family"),
+            patient=patient, by=by, confirm_dose=True,
+        )  # fmt: skip
+
+
 def count(client, address) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(address).status_code == 200
@@ -69,7 +84,7 @@ def count(client, address) -> int:
 
 
 # Measured: 3 for the session, user and membership, savepoints of ATOMIC_REQUESTS, 4 for the plan
-# and its parts, 1 for the patient's active prescriptions, the session save.
+# and its parts, 1 for the patient's current medication list, the session save.
 PLAN_PAGE_MAX = 13
 CHART_MAX = 25
 
@@ -78,11 +93,11 @@ def test_the_plan_page_does_not_grow_with_interventions(
     login, physician_a, patient_a, clinic_a, django_assert_max_num_queries
 ):
     small = build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
-    big = build(patient_a, physician_a, clinic_a, n=25)  # 100 interventions
     client = login(physician_a)
-    assert count(client, reverse("treatments:detail", args=[small.public_id])) == count(
-        client, reverse("treatments:detail", args=[big.public_id])
-    )
+    small_count = count(client, reverse("treatments:detail", args=[small.public_id]))
+    big = build(patient_a, physician_a, clinic_a, n=25)  # 100 interventions
+    outside_medications(patient_a, physician_a, n=10)
+    assert small_count == count(client, reverse("treatments:detail", args=[big.public_id]))
     with django_assert_max_num_queries(PLAN_PAGE_MAX):
         response = client.get(reverse("treatments:detail", args=[big.public_id]))
     assert response.content.decode().count('data-testid="intervention"') == 100
@@ -94,15 +109,20 @@ def test_the_chart_does_not_grow_with_plans_and_interventions(
     client = login(physician_a)
     address = reverse("patients:chart", args=[patient_a.public_id])
     build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
+    outside_medications(patient_a, physician_a, n=1)
     few = count(client, address)
     build(patient_a, physician_a, clinic_a, n=20)
+    outside_medications(patient_a, physician_a, n=10)
     for _ in range(3):
         build(patient_a, physician_a, clinic_a, n=5, status=PlanStatus.COMPLETED)
     assert count(client, address) == few
     with django_assert_max_num_queries(CHART_MAX):
         response = client.get(address)
     html = response.content.decode()
-    assert "300 MME/day" in html  # 20 x (oxycodone 5 mg twice a day = 10 mg x 1.5) on the active plan only
+    # 20 x (oxycodone 5 mg twice a day = 10 mg x 1.5) on the active plan, and 11 x tramadol
+    # 50 mg twice a day (20) from outside; closed plans' medications stopped.
+    assert "520 MME/day" in html
+    assert html.count('data-testid="current-medication"') == 31
     assert "SCS trial in progress, day 1" in html
 
 
