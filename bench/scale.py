@@ -293,7 +293,7 @@ class Seeder:
             public_id=_uuid(rng), clinic_id=info.clinic.pk, mrn=f"S{info.number:02d}{index:07d}",
             given_name=given, family_name=family, search_name=fold(f"{family} {given}"), date_of_birth=dob,
             sex=rng.choice(Sex.values), email=f"p{info.number}.{index}@example.org",
-            mobile_phone=f"+1555{rng.randint(1000000, 9999999)}", consent_email=rng.random() < 0.8,
+            mobile_phone=f"+1202555{rng.randint(1000, 9999)}", consent_email=rng.random() < 0.8,
             consent_sms=rng.random() < 0.5, primary_physician_id=physician.pk, status=status,
             status_date=self.day(2000), opioid_use_at_intake=rng.random() < 0.4,
         )  # fmt: skip
@@ -353,7 +353,7 @@ class Seeder:
                 self.history(Intervention, iid, ivalues)
                 if modality == "medication":
                     self.t(Medication).add(
-                        public_id=_uuid(rng), intervention_id=iid, drug="oxycodone", drug_name="",
+                        public_id=_uuid(rng), intervention_id=iid, patient_id=patient_id, drug="oxycodone", drug_name="",
                         dose=Decimal(rng.choice([5, 10, 15])), unit="mg", frequency=rng.choice(["bid", "tid", "qd"]),
                         route="oral",
                     )  # fmt: skip
@@ -498,7 +498,7 @@ class Seeder:
 
     def long_history(self, info: ClinicInfo, index: int) -> None:
         from patients import services
-        from patients.models import Patient
+        from patients.models import Patient, SpinalFinding
 
         physician = info.physicians[0]
         patient = Patient(
@@ -514,7 +514,8 @@ class Seeder:
             )  # fmt: skip
             evaluation = services.evaluation_record(
                 patient=patient, by=physician, kind="mri", performed_on=self.opts.today - dt.timedelta(days=30 * i + 1),
-                findings={"stenosis": ["L4"]}, rows=[], ordering_clinician=physician, reviewing_clinician=physician,
+                findings={"with_contrast": True}, rows=[SpinalFinding(finding="stenosis", level="L4-L5", side="central")],
+                ordering_clinician=physician, reviewing_clinician=physician,
             )  # fmt: skip
             services.surgery_update(surgery=surgery, by=physician, surgeon="Dr Edit", notes=f"edit {i}")
             services.evaluation_update(evaluation=evaluation, by=physician, impression=f"edit {i}")
