@@ -20,8 +20,10 @@ auth.User, clinics.Membership, clinics.StaffProfile, patients.Patient, PriorSurg
 EmgFinding, BloodValue, Diagnosis, treatments.TreatmentPlan, Intervention, Medication,
 ProcedureDetail, NeuromodulationTrial (+ their Historical* tables), scheduling.WorkingHours,
 AppointmentType, Appointment, FollowUp, notifications.Message, outcomes.Response, Answer,
-ResponseScore. Not covered yet: survey invitations/waves, reminders (not on main when written),
-care teams and goals, attachments, access logs.
+ResponseScore. Not covered yet: survey invitations/waves (not on main when written), reminder
+settings and reminder messages (scheduling.ClinicReminderSettings), structured imaging findings
+(patients.SpinalFinding, except on the long histories), care teams and goals, attachments,
+access logs.
 
 Bulk rows go in with PostgreSQL COPY (ids allocated here, sequences reset at the end); every
 value comes from ``random.Random(seed)`` and a fixed base date (``--today``), never the clock, so
