@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run                        demo server, worker and beat (PORT=8000)"
 	@echo "make test [PYTEST_ARGS='-k x']  ruff, mypy and pytest with throwaway PostgreSQL/Redis"
-	@echo "make bench                      page timings and query counts on PostgreSQL"
+	@echo "make bench [BENCH_PATIENTS=5000] scale data, gunicorn and load: latency, throughput, queries (README: Performance)"
 	@echo "make venv                       create .venv with the dev requirements"
 	@echo "make lint                       ruff, mypy (and shellcheck if installed)"
 	@echo "make clean                      remove var/ (demo database, logs, mail) and caches"
@@ -24,6 +24,9 @@ run:
 # inside it, e.g. PYTEST_ARGS='-k "login and not slow"'.
 test:
 	@bash scripts/test.sh $(PYTEST_ARGS)
+
+# Sizes and durations of `make bench` (bench/run.py reads them; empty means its default).
+export BENCH_CLINICS BENCH_PATIENTS BENCH_SEED BENCH_SECONDS BENCH_ROUNDS BENCH_WORKERS BENCH_MESSAGES
 
 bench:
 	@bash scripts/test.sh --bench

@@ -4,7 +4,7 @@
 # throwaway PostgreSQL and Redis on free loopback ports, installs the dev
 # requirements into .venv, then runs ruff, mypy and pytest against them.
 # Arguments are passed to pytest:  scripts/test.sh -k scheduling -x
-# `scripts/test.sh --bench` (make bench) runs bench/pages.py on the same services instead.
+# `scripts/test.sh --bench` (make bench) runs bench/run.py (scale data, gunicorn, load) on the same services instead.
 # Exit status: the first failing step's (ruff, mypy, then pytest), else 0.
 set -euo pipefail
 
@@ -66,7 +66,7 @@ step() {
 results=()
 
 if [[ "${1:-}" == "--bench" ]]; then
-    step bench "$VENV/bin/python" bench/pages.py
+    step bench "$VENV/bin/python" bench/run.py
 else
     # Lint failures do not stop the run: pytest still runs, so one `make test`
     # shows every problem. The exit status is the first failure's.
