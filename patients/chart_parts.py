@@ -150,41 +150,15 @@ def load_entered_in_error(patient: Patient, request: HttpRequest) -> dict[str, A
 
 
 def register() -> None:
-    chart.register_section(
-        chart.Section(
-            key="entered_in_error",
-            title=gettext_lazy("Entered in error"),
-            template="patients/section_entered_in_error.html",
-            load=load_entered_in_error,
-            order=900,
-        )
+    sections = (
+        ("entered_in_error", gettext_lazy("Entered in error"), load_entered_in_error, 900),
+        ("diagnoses", gettext_lazy("Diagnoses"), load_diagnoses, 10),
+        ("surgeries", gettext_lazy("Prior spine surgeries"), load_surgeries, 20),
+        ("evaluations", gettext_lazy("Evaluations"), load_evaluations, 30),
     )
-    chart.register_section(
-        chart.Section(
-            key="diagnoses",
-            title=gettext_lazy("Diagnoses"),
-            template="patients/section_diagnoses.html",
-            load=load_diagnoses,
-            order=10,
+    for key, title, load, order in sections:
+        chart.register_section(
+            chart.Section(key=key, title=title, template=f"patients/section_{key}.html", load=load, order=order)
         )
-    )
-    chart.register_section(
-        chart.Section(
-            key="surgeries",
-            title=gettext_lazy("Prior spine surgeries"),
-            template="patients/section_surgeries.html",
-            load=load_surgeries,
-            order=20,
-        )
-    )
-    chart.register_section(
-        chart.Section(
-            key="evaluations",
-            title=gettext_lazy("Evaluations"),
-            template="patients/section_evaluations.html",
-            load=load_evaluations,
-            order=30,
-        )
-    )
     chart.register_timeline("patients", timeline)
     chart.register_header("patients", header)

@@ -297,7 +297,26 @@ def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: 
         )
 
 
-class PriorSurgery(EnteredInError):
+class EnteredRecord(EnteredInError):
+    """Abstract: a clinical record of the chart, with who entered it and when (and the error mark)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class PriorSurgery(EnteredRecord):
     """A spine operation the patient had before coming to the clinic.
 
     The date may be partial (CLINICAL.md: patients often remember only the year): ``date_year``
@@ -322,17 +341,6 @@ class PriorSurgery(EnteredInError):
     complications = models.JSONField(_("complications"), default=list, blank=True)
     failure_causes = models.JSONField(_("suspected causes of failure"), default=list, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["sort_date", "updated_at"])
 
@@ -469,7 +477,7 @@ class PriorSurgery(EnteredInError):
             raise ValidationError(errors)
 
 
-class Evaluation(EnteredInError):
+class Evaluation(EnteredRecord):
     """One test or examination of the evaluation battery (CLINICAL.md), with findings per kind.
 
     ``findings`` holds the findings that occur once per evaluation (levels of an imaging study, a
@@ -505,17 +513,6 @@ class Evaluation(EnteredInError):
     findings = models.JSONField(_("findings"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     impression = models.TextField(_("impression"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
     pain_generators = models.JSONField(_("suspected pain generators"), default=list, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -715,7 +712,7 @@ class EvaluationAttachment(models.Model):
         return self.CONTENT_TYPES.get(self.content_type, "bin")
 
 
-class Diagnosis(EnteredInError):
+class Diagnosis(EnteredRecord):
     """An ICD-10-CM diagnosis of the patient (codes checked offline against the CDC tables)."""
 
     clinic_field = "patient__clinic"
@@ -728,17 +725,6 @@ class Diagnosis(EnteredInError):
     diagnosed_on = models.DateField(_("diagnosed on"), default=timezone.localdate)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     notes = models.TextField(_("notes"), max_length=TEXT_MAX, blank=True, validators=[no_markup])
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -275,36 +275,16 @@ def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, A
 
 
 def register() -> None:
-    register_section(
-        Section(
-            key="treatment_plans",
-            title=_l("Treatment plans"),
-            template="treatments/chart_section.html",
-            load=load_section,
-            need=Need.VIEW_CLINICAL,
-            order=40,
-        )
+    view = Need.VIEW_CLINICAL
+    sections = (
+        ("treatment_plans", _l("Treatment plans"), "chart_section", load_section, view, 40),
+        ("current_medications", _l("Current medications"), "chart_medications", load_medications, view, 35),
+        ("treatment_schedule", _l("Treatment sessions to book"), "chart_schedule", load_schedule, Need.BOOK, 45),
     )
-    register_section(
-        Section(
-            key="current_medications",
-            title=_l("Current medications"),
-            template="treatments/chart_medications.html",
-            load=load_medications,
-            need=Need.VIEW_CLINICAL,
-            order=35,
+    for key, title, template, load, need, order in sections:
+        register_section(
+            Section(key=key, title=title, template=f"treatments/{template}.html", load=load, need=need, order=order)
         )
-    )
-    register_section(
-        Section(
-            key="treatment_schedule",
-            title=_l("Treatment sessions to book"),
-            template="treatments/chart_schedule.html",
-            load=load_schedule,
-            need=Need.BOOK,
-            order=45,
-        )
-    )
     register_timeline("treatments", timeline)
     register_header("treatments", header)
     register_home_panel(

@@ -19,6 +19,7 @@ from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
 from clinics.roles import Need
+from patients.models import Patient
 
 from . import kinds, mme, selectors, services
 from .forms import (
@@ -37,6 +38,7 @@ from .models import (
     Goal,
     GoalStatus,
     InterventionStatus,
+    Medication,
     Modality,
     PlanStatus,
     TreatmentPlan,
@@ -359,33 +361,10 @@ def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpRespons
 # --- the patient's current medications ----------------------------------------------------------
 
 
-@login_required
-def outside_medication_add(request: HttpRequest, patient_id: Any) -> HttpResponse:
-    patient = get_patient_for(request, patient_id, need=Need.WRITE_PLAN)
-    form = OutsideMedicationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        saved = submit(
-            form, services.outside_medication_save, medication=form.instance, patient=patient, by=actor(request),
-            confirm_dose=bool(form.cleaned_data.get("confirm_dose")),
-        )  # fmt: skip
-        if saved is not None:
-            messages.success(request, _("Medication added to the patient's list."))
-            return redirect("patients:chart", patient.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {"form": form, "patient": patient, "title": _("Add a medication prescribed outside the clinic")},
-    )
-
-
-@login_required
-def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpResponse:
-    medication = get_for(
-        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
-    )
-    patient = medication.patient
-    if medication.intervention is not None:  # a plan's medication is edited on its plan
-        return redirect("treatments:intervention_edit", medication.intervention.public_id)
+def _outside_medication_form(
+    request: HttpRequest, *, patient: Patient, medication: Medication | None, done: str, title: str
+) -> HttpResponse:
+    """Add (``medication`` None) or edit a medication prescribed outside the clinic."""
     form = OutsideMedicationForm(request.POST or None, instance=medication)
     if request.method == "POST" and form.is_valid():
         saved = submit(
@@ -393,13 +372,31 @@ def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpRes
             confirm_dose=bool(form.cleaned_data.get("confirm_dose")),
         )  # fmt: skip
         if saved is not None:
-            messages.success(request, _("Medication saved."))
+            messages.success(request, done)
             return redirect("patients:chart", patient.public_id)
-    return render(
-        request,
-        "treatments/form.html",
-        {"form": form, "patient": patient, "title": _("Edit: %(drug)s") % {"drug": medication.label}},
+    return render(request, "treatments/form.html", {"form": form, "patient": patient, "title": title})
+
+
+@login_required
+def outside_medication_add(request: HttpRequest, patient_id: Any) -> HttpResponse:
+    patient = get_patient_for(request, patient_id, need=Need.WRITE_PLAN)
+    return _outside_medication_form(
+        request, patient=patient, medication=None, done=_("Medication added to the patient's list."),
+        title=_("Add a medication prescribed outside the clinic"),
+    )  # fmt: skip
+
+
+@login_required
+def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpResponse:
+    medication = get_for(
+        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
     )
+    if medication.intervention is not None:  # a plan's medication is edited on its plan
+        return redirect("treatments:intervention_edit", medication.intervention.public_id)
+    return _outside_medication_form(
+        request, patient=medication.patient, medication=medication, done=_("Medication saved."),
+        title=_("Edit: %(drug)s") % {"drug": medication.label},
+    )  # fmt: skip
 
 
 @login_required
