@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from notifications import links
 from notifications.links import Problem
+from notifications.services import parse_owner_ref
 
 from .definitions import InstrumentDefinition
 from .models import SurveyInvitation
@@ -57,18 +58,20 @@ def _closed(request: HttpRequest, reason: str, *, invitation: SurveyInvitation |
         )
 
 
+def _invitation_of(link: Any) -> SurveyInvitation | None:
+    """The invitation a survey link belongs to (the token is the patient's only key: no gate)."""
+    app_label, model_name, pk = parse_owner_ref(link.owner_ref)
+    if (app_label, model_name) != ("outcomes", "surveyinvitation") or not pk.isdigit():
+        return None
+    return SurveyInvitation.objects.select_related("patient__clinic", "wave", "enrolment").filter(pk=int(pk)).first()
+
+
 def _invitation(request: HttpRequest, token: str) -> SurveyInvitation | HttpResponse:
     """The invitation the token names, or the page saying why not."""
     found = links.resolve(token, purpose=LINK_PURPOSE)
     if found.link is None:
         return _closed(request, "not_found")
-    app_label, _sep, rest = found.link.owner_ref.partition(".")
-    model, _sep, pk = rest.partition(":")
-    if (app_label, model) != ("outcomes", "surveyinvitation") or not pk.isdigit():
-        return _closed(request, "not_found")
-    invitation = (
-        SurveyInvitation.objects.select_related("patient__clinic", "wave", "enrolment").filter(pk=int(pk)).first()
-    )
+    invitation = _invitation_of(found.link)
     if invitation is None:
         return _closed(request, "not_found")
     if found.problem == Problem.USED or invitation.status == "completed":
@@ -231,10 +234,7 @@ def survey_done(request: HttpRequest, token: str) -> HttpResponse:
     Opened again later, the link says only that the survey was submitted."""
     done = request.session.pop(DONE_KEY, None)
     found = links.resolve(token, purpose=LINK_PURPOSE)
-    invitation = None
-    if found.link is not None:
-        _app, _sep, pk = found.link.owner_ref.partition(":")
-        invitation = SurveyInvitation.objects.select_related("patient__clinic").filter(pk=int(pk) if pk.isdigit() else 0).first()
+    invitation = _invitation_of(found.link) if found.link is not None else None
     if invitation is None or done is None or done.get("invitation") != str(invitation.public_id):
         return _closed(request, "completed" if invitation is not None else "not_found", invitation=invitation)
     with translation.override(invitation.language):

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinics.access import actor, get_for, get_patient_for, require
+from clinics.access import actor, get_for, get_patient_for, require, scoped
 from clinics.forms_util import submit
 from clinics.roles import Need
 
@@ -69,7 +69,7 @@ def schedules(request: HttpRequest) -> HttpResponse:
             if saved is not None:
                 messages.success(request, _("Schedule added."))
                 return redirect("surveys:schedule", schedule_id=saved.public_id)
-    rows = SurveySchedule.objects.filter(clinic=clinic).prefetch_related("waves")
+    rows = scoped(request, SurveySchedule).prefetch_related("waves")
     return render(request, "outcomes/schedules.html", {"schedules": rows, "crisis": crisis, "add": add})
 
 
@@ -150,7 +150,7 @@ def schedule(request: HttpRequest, schedule_id: str) -> HttpResponse:
 def enrol(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
     surveys.ensure_clinic_defaults(patient.clinic)
-    schedules_ = list(SurveySchedule.objects.filter(clinic=patient.clinic, active=True))
+    schedules_ = list(scoped(request, SurveySchedule).filter(active=True))
     form = EnrolForm(request.POST, schedules=schedules_)
     if not form.is_valid():
         messages.error(request, _("Choose a schedule and a valid anchor date."))
