@@ -3,6 +3,7 @@
 import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,8 +19,15 @@ from treatments.tests.factories import (
     medication,
 )
 
-# What the clinic (America/Chicago) calls today: the pages compute MME on the clinic's date.
-TODAY = datetime.datetime.now(ZoneInfo("America/Chicago")).date()
+# What the clinic (America/Chicago) calls today: the pages compute MME on the clinic's date. The
+# clock is held at midday there, so a run that crosses the clinic's midnight still agrees with it.
+NOW = datetime.datetime(2026, 11, 18, 12, 0, tzinfo=ZoneInfo("America/Chicago"))
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _clinic_midday(time_machine):
+    time_machine.move_to(NOW)
 
 
 def build(patient, author, clinic, *, n: int, status=PlanStatus.ACTIVE):
