@@ -40,15 +40,16 @@ def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
     return chart.memo(request, f"diagnoses:{patient.pk}", lambda: selectors.diagnoses_of(patient))
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    return active_membership(request).can(Need.EDIT_CLINICAL)
+def _can_edit(request: HttpRequest, need: Need = Need.EDIT_CLINICAL) -> bool:
+    return active_membership(request).can(need)
 
 
 # --- Sections -------------------------------------------------------------------------------------
 
 
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.diagnosis_rows(_diagnoses(patient, request)), "can_edit": _can_edit(request)}
+    rows = selectors.diagnosis_rows(_diagnoses(patient, request))
+    return {"rows": rows, "can_edit": _can_edit(request, Need.WRITE_DIAGNOSIS)}
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
@@ -110,6 +111,8 @@ def timeline(patient: Patient, request: HttpRequest) -> list[chart.TimelineEntry
 
 
 def header(patient: Patient, request: HttpRequest) -> list[chart.HeaderBadge]:
+    if not active_membership(request).can(Need.VIEW_CLINICAL):
+        return []  # diagnoses and risk factors are clinical data (clinics.roles)
     badges = [
         chart.HeaderBadge(
             label=f"{d.code}" + (f" · {_('primary')}" if d.is_primary else ""),

@@ -14,7 +14,8 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from clinics.forms_util import DateInput, UserChoiceField
-from clinics.models import Clinic
+from clinics.models import Clinic, Membership
+from clinics.roles import Need
 
 from .choices import Complication, EvaluationKind, FailureCause, Hardware, PainGenerator, PatientStatus
 from .evaluations import registry
@@ -28,15 +29,17 @@ DEMOGRAPHIC_FIELDS = [
     "given_name", "family_name", "mrn", "date_of_birth", "sex",
     "email", "mobile_phone", "preferred_channel", "consent_email", "consent_sms", "preferred_language",
     "primary_physician", "status", "status_date", "referral_source",
-    "smoking_status", "height_cm", "weight_kg", "work_status", "workers_comp_claim",
-    "opioid_use_at_intake", "history_of_depression", "history_of_anxiety",
 ]  # fmt: skip
+RISK_FACTOR_FIELDS = list(Patient.RISK_FACTOR_FIELDS)
 
 
 class PatientForm(forms.ModelForm):
+    """Registration and details of a patient, for a role that sees clinical data (risk factors
+    included). Build the form for a person with ``patient_form_for``."""
+
     class Meta:
         model = Patient
-        fields = DEMOGRAPHIC_FIELDS
+        fields = DEMOGRAPHIC_FIELDS + RISK_FACTOR_FIELDS
         widgets = {"date_of_birth": DateInput(), "status_date": DateInput()}
         field_classes = {"primary_physician": UserChoiceField}
 
@@ -76,13 +79,17 @@ class PatientForm(forms.ModelForm):
                 Row(Column("primary_physician"), Column("referral_source")),
                 Row(Column("status"), Column("status_date")),
             ),
-            Fieldset(
-                _("Risk factors"),
-                Row(Column("smoking_status"), Column("height_cm"), Column("weight_kg")),
-                Row(Column("work_status"), Column("workers_comp_claim")),
-                Row(Column("opioid_use_at_intake"), Column("history_of_depression"), Column("history_of_anxiety")),
-            ),
+            *([self._risk_factors()] if set(RISK_FACTOR_FIELDS) <= set(self.fields) else []),
             Submit("save", _("Save")),
+        )
+
+    @staticmethod
+    def _risk_factors() -> Fieldset:
+        return Fieldset(
+            _("Risk factors"),
+            Row(Column("smoking_status"), Column("height_cm"), Column("weight_kg")),
+            Row(Column("work_status"), Column("workers_comp_claim")),
+            Row(Column("opioid_use_at_intake"), Column("history_of_depression"), Column("history_of_anxiety")),
         )
 
     def clean_date_of_birth(self) -> Any:
@@ -125,6 +132,19 @@ class PatientForm(forms.ModelForm):
                     _("This may be a patient already registered. Check the list, then confirm to register."),
                 )
         return data
+
+
+class DemographicsForm(PatientForm):
+    """The same form without the risk factors: for the front desk and the clinic admin, who
+    neither read nor write clinical data (they are not rendered, and a posted value is ignored)."""
+
+    class Meta(PatientForm.Meta):
+        fields = DEMOGRAPHIC_FIELDS
+
+
+def patient_form_for(membership: Membership) -> type[PatientForm]:
+    """The patient form class for ``membership``'s role: risk factors only with ``EDIT_CLINICAL``."""
+    return PatientForm if membership.can(Need.EDIT_CLINICAL) else DemographicsForm
 
 
 SORTS = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -123,6 +123,12 @@ class Patient(models.Model):
     opioid_use_at_intake = models.BooleanField(_("using opioids at intake"), default=False)
     history_of_depression = models.BooleanField(_("history of depression"), default=False)
     history_of_anxiety = models.BooleanField(_("history of anxiety"), default=False)
+    # The risk factors above are clinical data (clinics.roles): read with VIEW_CLINICAL, written
+    # with EDIT_CLINICAL; the front desk and the clinic admin neither see nor change them.
+    RISK_FACTOR_FIELDS: ClassVar[tuple[str, ...]] = (
+        "smoking_status", "height_cm", "weight_kg", "work_status", "workers_comp_claim",
+        "opioid_use_at_intake", "history_of_depression", "history_of_anxiety",
+    )  # fmt: skip
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

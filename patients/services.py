@@ -14,14 +14,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinics.models import Clinic
+from clinics.models import Clinic, Membership
 from clinics.recording import delete_record, save_record
+from clinics.roles import Need
 
 from .choices import Channel, Language, PatientStatus, Sex, SmokingStatus, WorkStatus
 from .evaluations import registry
@@ -46,7 +47,30 @@ def _apply(instance: models.Model, changes: Mapping[str, object]) -> None:
             setattr(instance, name, value)
 
 
+def _may(by: Any, clinic_id: int, need: Need) -> bool:
+    """Whether ``by`` is an active member of the clinic whose role has ``need`` (clinics.roles)."""
+    if by is None or not getattr(by, "is_authenticated", False):
+        return False
+    membership = Membership.objects.filter(user=by, clinic_id=clinic_id, is_active=True).first()
+    return membership is not None and membership.can(need)
+
+
 # --- Patients -----------------------------------------------------------------------------------
+
+
+def _refuse_risk_factor_change(
+    *, clinic_id: int, by: Any, changes: Mapping[str, object], stored: Mapping[str, object]
+) -> None:
+    """Risk factors are clinical data: only a role with ``EDIT_CLINICAL`` changes them.
+
+    ``changes`` are the risk-factor values passed to a service (``KEEP`` for those left alone),
+    ``stored`` what the record holds. A value equal to the stored one is no change, so a caller
+    passing every field back does not need the right; a different one from anyone else is
+    refused (403), whatever the form showed.
+    """
+    changed = [name for name, value in changes.items() if value is not KEEP and value != stored[name]]
+    if changed and not _may(by, clinic_id, Need.EDIT_CLINICAL):
+        raise PermissionDenied("risk factors are changed by clinicians only")
 
 
 @transaction.atomic
@@ -80,8 +104,25 @@ def patient_register(
 ) -> Patient:
     """Register a new patient at ``clinic``; the clinic of a patient never changes afterwards.
 
-    An empty ``mrn`` gets the clinic's next number (``next_mrn``).
+    An empty ``mrn`` gets the clinic's next number (``next_mrn``). Risk factors other than the
+    defaults need a clinician (``EDIT_CLINICAL``).
     """
+    defaults = Patient()
+    _refuse_risk_factor_change(
+        clinic_id=clinic.pk,
+        by=by,
+        changes={
+            "smoking_status": smoking_status,
+            "height_cm": height_cm,
+            "weight_kg": weight_kg,
+            "work_status": work_status,
+            "workers_comp_claim": workers_comp_claim,
+            "opioid_use_at_intake": opioid_use_at_intake,
+            "history_of_depression": history_of_depression,
+            "history_of_anxiety": history_of_anxiety,
+        },
+        stored={name: getattr(defaults, name) for name in Patient.RISK_FACTOR_FIELDS},
+    )
     patient = Patient(
         clinic=clinic,
         given_name=given_name,
@@ -161,8 +202,23 @@ def patient_update(
 ) -> Patient:
     """Change demographics, contact details or risk factors of a patient (never the clinic).
 
-    A change of status has its consequences (``patient_change_status``).
+    A change of status has its consequences (``patient_change_status``). A change of a risk
+    factor needs a clinician (``EDIT_CLINICAL``): anyone else gets PermissionDenied.
     """
+    risk_factors = {
+        "smoking_status": smoking_status,
+        "height_cm": height_cm,
+        "weight_kg": weight_kg,
+        "work_status": work_status,
+        "workers_comp_claim": workers_comp_claim,
+        "opioid_use_at_intake": opioid_use_at_intake,
+        "history_of_depression": history_of_depression,
+        "history_of_anxiety": history_of_anxiety,
+    }
+    if any(value is not KEEP for value in risk_factors.values()):
+        # Compared with the stored row: a form may already have put its values on ``patient``.
+        stored = Patient.objects.filter(pk=patient.pk).values(*Patient.RISK_FACTOR_FIELDS).get()
+        _refuse_risk_factor_change(clinic_id=patient.clinic_id, by=by, changes=risk_factors, stored=stored)
     old_status = patient.status
     _apply(
         patient,
@@ -182,14 +238,7 @@ def patient_update(
             "status": status,
             "status_date": status_date,
             "referral_source": referral_source,
-            "smoking_status": smoking_status,
-            "height_cm": height_cm,
-            "weight_kg": weight_kg,
-            "work_status": work_status,
-            "workers_comp_claim": workers_comp_claim,
-            "opioid_use_at_intake": opioid_use_at_intake,
-            "history_of_depression": history_of_depression,
-            "history_of_anxiety": history_of_anxiety,
+            **risk_factors,
         },
     )
     save_record(patient, by=by)
@@ -422,6 +471,11 @@ def evaluation_update(
 # --- Diagnoses ----------------------------------------------------------------------------------
 
 
+def _require_diagnosis_writer(by: Any, clinic_id: int) -> None:
+    if not _may(by, clinic_id, Need.WRITE_DIAGNOSIS):
+        raise PermissionDenied("diagnoses are written by physicians only")
+
+
 def _demote_other_primaries(diagnosis: Diagnosis, by: Any) -> None:
     others = Diagnosis.objects.current().filter(patient=diagnosis.patient, is_primary=True).exclude(pk=diagnosis.pk)
     for other in others.select_for_update():
@@ -440,7 +494,11 @@ def diagnosis_add(
     resolved_on: date | None = None,
     notes: str = "",
 ) -> Diagnosis:
-    """Add an ICD-10-CM diagnosis. Marking it primary makes the previous primary a secondary one."""
+    """Add an ICD-10-CM diagnosis. Marking it primary makes the previous primary a secondary one.
+
+    Physicians only (``Need.WRITE_DIAGNOSIS``): anyone else gets PermissionDenied.
+    """
+    _require_diagnosis_writer(by, patient.clinic_id)
     diagnosis = Diagnosis(
         patient=patient,
         code=code,
@@ -466,7 +524,8 @@ def diagnosis_update(
     resolved_on: date | None | Keep = KEEP,
     notes: str | Keep = KEEP,
 ) -> Diagnosis:
-    """Correct a diagnosis, mark it primary or resolved."""
+    """Correct a diagnosis, mark it primary or resolved. Physicians only (``Need.WRITE_DIAGNOSIS``)."""
+    _require_diagnosis_writer(by, diagnosis.patient.clinic_id)
     _apply(
         diagnosis,
         {

@@ -23,14 +23,13 @@ from clinics.roles import Need
 from . import chart, icd, selectors, services
 from .choices import EvaluationKind
 from .forms import (
-    DEMOGRAPHIC_FIELDS,
     SORTS,
     DiagnosisForm,
     EvaluationForm,
     PatientFilterForm,
-    PatientForm,
     PatientSearchForm,
     PriorSurgeryForm,
+    patient_form_for,
 )
 from .services import KEEP
 
@@ -97,9 +96,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_create(request: HttpRequest) -> HttpResponse:
     membership = require(request, Need.EDIT_DEMOGRAPHICS)
-    form = PatientForm(request.POST or None, clinic=membership.clinic)
+    form = patient_form_for(membership)(request.POST or None, clinic=membership.clinic)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if patient := submit(form, services.patient_register, clinic=membership.clinic, by=actor(request), **fields):
             messages.success(request, _("Patient registered."))
             return redirect("patients:chart", patient.public_id)
@@ -109,9 +108,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = get_patient_for(request, public_id, need=Need.EDIT_DEMOGRAPHICS)
-    form = PatientForm(request.POST or None, instance=patient, clinic=patient.clinic)
+    form = patient_form_for(active_membership(request))(request.POST or None, instance=patient, clinic=patient.clinic)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in DEMOGRAPHIC_FIELDS}
+        # Only the fields of the role's form: a risk factor posted by the front desk is not read.
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if submit(form, services.patient_update, patient=patient, by=actor(request), **fields):
             messages.success(request, _("Patient details saved."))
             return redirect("patients:chart", patient.public_id)
@@ -253,7 +253,7 @@ def _finding_codes(request: HttpRequest) -> bool:
 @require_GET
 def icd_search(request: HttpRequest) -> JsonResponse:
     """Billable ICD-10-CM codes found by words or by the start of a code, for the diagnosis form."""
-    require(request, Need.EDIT_CLINICAL)
+    require(request, Need.WRITE_DIAGNOSIS)
     words = request.GET.get("q", "")[:100]
     results = [{"code": code, "description": text} for code, text in icd.search(words)]
     return JsonResponse({"results": results})
@@ -261,7 +261,7 @@ def icd_search(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
-    patient = get_patient_for(request, patient_id, need=Need.EDIT_CLINICAL)
+    patient = get_patient_for(request, patient_id, need=Need.WRITE_DIAGNOSIS)
     words, offered = _icd_matches(request)
     data = None if _finding_codes(request) else request.POST or None
     form = DiagnosisForm(data, patient=patient, offered=offered)
@@ -277,7 +277,7 @@ def diagnosis_create(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 def diagnosis_edit(request: HttpRequest, diagnosis_id: str) -> HttpResponse:
-    diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.EDIT_CLINICAL)
+    diagnosis = get_for(request, selectors.diagnoses_for_edit(), diagnosis_id, need=Need.WRITE_DIAGNOSIS)
     words, offered = _icd_matches(request)
     data = None if _finding_codes(request) else request.POST or None
     form = DiagnosisForm(data, instance=diagnosis, patient=diagnosis.patient, offered=offered)

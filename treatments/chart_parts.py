@@ -141,11 +141,15 @@ def load_medications(patient: Any, request: HttpRequest) -> dict[str, Any]:
 
 
 def load_schedule(patient: Any, request: HttpRequest) -> dict[str, Any]:
-    """Open plans and the sessions and procedures to book: no medications, results or notes."""
+    """The active plan's sessions and procedures to book: no medications, results or notes.
+
+    Only an active plan is booked from (as the worklist's follow-ups): a draft is not in effect,
+    and its contents are clinical work the front desk and the clinic admin do not see.
+    """
     data = chart_data(patient, request)
     plans = []
     for plan in data.plans:
-        if plan.is_closed:
+        if not plan.is_active:
             continue
         items = [
             {"modality": i.get_modality_display(), "what": booking_label(i), "i": i}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinics.history import HIDDEN, FieldChange, Version, authors_of, history, person, versions_of
 from clinics.models import Clinic, Membership
+from clinics.roles import Need
 from patients.choices import PatientStatus
 from patients.models import Patient
 
@@ -83,6 +84,22 @@ def daily_mme_of(intervention: Intervention) -> Decimal | None:
     """The MME/day the database computed for an intervention of ``interventions_with_details``."""
     value: Decimal | None = intervention.__dict__.get("daily_mme")
     return value
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def visible_to(membership: Membership, qs: models.QuerySet[M], *, plan_path: str = "") -> models.QuerySet[M]:
+    """``qs`` without the rows of draft plans, for a role that may not read clinical data.
+
+    A draft is clinical work in progress (clinics.roles: ``VIEW_CLINICAL``): to the front desk
+    and the clinic admin it does not exist, so the gate answers 404 on its pages. ``plan_path``
+    leads from ``qs``'s model to its plan (``"plan__"``, ``"intervention__plan__"``; empty for
+    plans). Rows with no plan at all (a medication from outside the clinic) stay.
+    """
+    if membership.can(Need.VIEW_CLINICAL):
+        return qs
+    return qs.exclude(**{f"{plan_path}status": PlanStatus.DRAFT})
 
 
 def plans_with_parts() -> models.QuerySet[TreatmentPlan]:

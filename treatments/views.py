@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,9 +48,21 @@ from .permissions import can_update_intervention, can_write_plan
 
 # --- helpers ------------------------------------------------------------------------------------
 
+M = TypeVar("M", bound=Model)
+
+
+def _visible(request: HttpRequest, qs: QuerySet[M], plan_path: str = "") -> QuerySet[M]:
+    """``qs`` as the person's role may see it: without the front desk's and the clinic admin's
+    sight of draft plans (``selectors.visible_to``), so a draft's pages are 404 to them."""
+    return selectors.visible_to(active_membership(request), qs, plan_path=plan_path)
+
 
 def _plan(request: HttpRequest, plan_id: Any, need: Need) -> TreatmentPlan:
-    return get_for(request, selectors.plans_with_parts(), plan_id, need=need)
+    return get_for(request, _visible(request, selectors.plans_with_parts()), plan_id, need=need)
+
+
+def _medications(request: HttpRequest) -> QuerySet[Medication]:
+    return _visible(request, selectors.medications_list().select_related("patient"), "intervention__plan__")
 
 
 def _refuse_if_closed(request: HttpRequest, plan: TreatmentPlan) -> HttpResponse | None:
@@ -271,7 +284,8 @@ def goal_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 
 @login_required
 def goal_edit(request: HttpRequest, goal_id: Any) -> HttpResponse:
-    goal = get_for(request, Goal.objects.select_related("plan__patient"), goal_id, need=Need.WRITE_PLAN)
+    goals = _visible(request, Goal.objects.select_related("plan__patient"), "plan__")
+    goal = get_for(request, goals, goal_id, need=Need.WRITE_PLAN)
     plan = goal.plan
     if refused := _refuse_if_closed(request, plan):
         return refused
@@ -300,7 +314,8 @@ def team_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 @login_required
 @require_POST
 def team_remove(request: HttpRequest, member_id: Any) -> HttpResponse:
-    member = get_for(request, CareTeamMember.objects.select_related("plan__patient"), member_id, need=Need.WRITE_PLAN)
+    members = _visible(request, CareTeamMember.objects.select_related("plan__patient"), "plan__")
+    member = get_for(request, members, member_id, need=Need.WRITE_PLAN)
     return _act(
         request, member.plan, lambda: services.care_team_remove(member=member, by=actor(request)),
         _("Removed from the care team."),
@@ -337,7 +352,7 @@ def intervention_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 def intervention_edit(request: HttpRequest, intervention_id: Any) -> HttpResponse:
     intervention = get_for(
         request,
-        selectors.interventions_with_details().select_related("plan__patient"),
+        _visible(request, selectors.interventions_with_details().select_related("plan__patient"), "plan__"),
         intervention_id,
         need=Need.EDIT_CLINICAL,
     )
@@ -388,9 +403,7 @@ def outside_medication_add(request: HttpRequest, patient_id: Any) -> HttpRespons
 
 @login_required
 def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpResponse:
-    medication = get_for(
-        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
-    )
+    medication = get_for(request, _medications(request), medication_id, need=Need.WRITE_PLAN)
     if medication.intervention is not None:  # a plan's medication is edited on its plan
         return redirect("treatments:intervention_edit", medication.intervention.public_id)
     return _outside_medication_form(
@@ -401,9 +414,7 @@ def outside_medication_edit(request: HttpRequest, medication_id: Any) -> HttpRes
 
 @login_required
 def medication_stop(request: HttpRequest, medication_id: Any) -> HttpResponse:
-    medication = get_for(
-        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.WRITE_PLAN
-    )
+    medication = get_for(request, _medications(request), medication_id, need=Need.WRITE_PLAN)
     patient = medication.patient
     form = StopMedicationForm(request.POST or None, initial={"stop_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -447,7 +458,7 @@ def _mark_page(request: HttpRequest, record: Any, patient: Any, *, label: str, b
 def intervention_entered_in_error(request: HttpRequest, intervention_id: Any) -> HttpResponse:
     intervention = get_for(
         request,
-        selectors.interventions_with_details().select_related("plan__patient"),
+        _visible(request, selectors.interventions_with_details().select_related("plan__patient"), "plan__"),
         intervention_id,
         need=Need.VIEW_CLINICAL,
     )
@@ -460,9 +471,7 @@ def intervention_entered_in_error(request: HttpRequest, intervention_id: Any) ->
 
 @login_required
 def medication_entered_in_error(request: HttpRequest, medication_id: Any) -> HttpResponse:
-    medication = get_for(
-        request, selectors.medications_list().select_related("patient"), medication_id, need=Need.VIEW_CLINICAL
-    )
+    medication = get_for(request, _medications(request), medication_id, need=Need.VIEW_CLINICAL)
     if medication.intervention is not None:  # a plan's medication is marked through its intervention
         return redirect("treatments:intervention_entered_in_error", medication.intervention.public_id)
     patient = medication.patient
