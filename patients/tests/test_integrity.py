@@ -16,7 +16,7 @@ from patients import lifecycle, selectors, services
 from patients.choices import PatientStatus
 from patients.models import Diagnosis, Evaluation, PriorSurgery
 from patients.panels import _my_patients, _search
-from patients.tests.factories import PatientFactory
+from patients.tests.factories import DiagnosisFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +34,14 @@ def _surgery(patient: Any, by: Any, year: int = 2015) -> PriorSurgery:
     )
 
 
-def test_it_records_the_author_of_new_records(patient: Any, nurse_a: Any) -> None:
+def test_it_records_the_author_of_new_records(patient: Any, nurse_a: Any, physician_a: Any) -> None:
     surgery = _surgery(patient, nurse_a)
     evaluation = services.evaluation_record(
         patient=patient, by=nurse_a, kind="psych", performed_on=datetime.date(2024, 1, 5)
     )
-    diagnosis = services.diagnosis_add(patient=patient, by=nurse_a, code="M96.1")
-    assert surgery.created_by == evaluation.created_by == diagnosis.created_by == nurse_a
+    diagnosis = services.diagnosis_add(patient=patient, by=physician_a, code="M96.1")  # physicians only
+    assert surgery.created_by == evaluation.created_by == nurse_a
+    assert diagnosis.created_by == physician_a
 
 
 def test_a_surgery_entered_in_error_leaves_the_chart_and_the_count_but_stays_in_history(
@@ -224,7 +225,8 @@ def test_a_physician_marks_a_primary_diagnosis_and_its_badge_goes(
 ) -> None:
     from django.urls import reverse
 
-    diagnosis = services.diagnosis_add(patient=patient, by=nurse_a, code="M96.1", is_primary=True)
+    # Written by a nurse before diagnoses became physicians' (the factory, not the service).
+    diagnosis = DiagnosisFactory.create(patient=patient, code="M96.1", is_primary=True, created_by=nurse_a)
     client = login(physician_a)
     chart_url = reverse("patients:chart", args=[patient.public_id])
     assert (

@@ -56,6 +56,9 @@ def test_it_sends_anonymous_visitors_to_login(client, parts):
 
 
 def test_front_desk_sees_no_plan_pages(login, frontdesk_a, parts, patient_a):
+    # An active plan's pages are 403 (clinical); a draft's are 404 (test_draft_privacy.py).
+    parts["plan"].status = PlanStatus.ACTIVE
+    parts["plan"].save()
     client = login(frontdesk_a)
     for method, address in all_urls(parts, patient_a):
         assert getattr(client, method)(address).status_code == 403, address
@@ -64,6 +67,8 @@ def test_front_desk_sees_no_plan_pages(login, frontdesk_a, parts, patient_a):
 def test_front_desk_sees_sessions_to_book_but_no_medication_or_notes(
     login, frontdesk_a, plan_a, patient_a, physician_a
 ):
+    plan_a.status = PlanStatus.ACTIVE  # what is to be booked comes from active plans only
+    plan_a.save()
     medication(plan_a, "oxycodone", "10")
     Intervention.objects.filter(modality=Modality.PHYSICAL_THERAPY).update(notes="Private note about mood")
     response = login(frontdesk_a).get(reverse("patients:chart", args=[patient_a.public_id]))
