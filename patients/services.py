@@ -215,11 +215,11 @@ def patient_update(
         "history_of_depression": history_of_depression,
         "history_of_anxiety": history_of_anxiety,
     }
-    if any(value is not KEEP for value in risk_factors.values()):
-        # Compared with the stored row: a form may already have put its values on ``patient``.
-        stored = Patient.objects.filter(pk=patient.pk).values(*Patient.RISK_FACTOR_FIELDS).get()
-        _refuse_risk_factor_change(clinic_id=patient.clinic_id, by=by, changes=risk_factors, stored=stored)
-    old_status = patient.status
+    # What is stored, not what ``patient`` holds: a ModelForm has already put its values on the
+    # instance, so the instance's status is the new one and its risk factors the posted ones.
+    stored = Patient.objects.filter(pk=patient.pk).values("status", *Patient.RISK_FACTOR_FIELDS).get()
+    _refuse_risk_factor_change(clinic_id=patient.clinic_id, by=by, changes=risk_factors, stored=stored)
+    old_status = stored["status"]
     _apply(
         patient,
         {

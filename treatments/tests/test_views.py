@@ -234,3 +234,15 @@ def test_the_history_page_names_who_changed_which_detail_in_plain_words(login, p
     assert "Sessions per week" in html
     assert "sessions_per_week" not in html
     assert "Core stabilisation, Strengthening" in html
+
+
+def test_a_patient_marked_deceased_on_the_edit_form_has_the_plan_discontinued(login, frontdesk_a, plan_a, patient_a):
+    data = {
+        "given_name": patient_a.given_name, "family_name": patient_a.family_name, "mrn": patient_a.mrn,
+        "date_of_birth": patient_a.date_of_birth.isoformat(), "sex": patient_a.sex, "preferred_channel": "none",
+        "preferred_language": "en", "status": "deceased", "status_date": "2025-04-01",
+    }  # fmt: skip
+    response = login(frontdesk_a).post(reverse("patients:edit", args=[patient_a.public_id]), data)
+    assert response.status_code == 302
+    plan_a.refresh_from_db()
+    assert plan_a.status == PlanStatus.DISCONTINUED
