@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.access import active_membership
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
@@ -22,11 +23,11 @@ PANEL_ROWS = 10
 
 
 def _appointments(patient: Any, request: HttpRequest) -> list[Any]:
-    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))  # type: ignore[no-any-return]
+    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))
 
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     now = timezone.now()
     appointments = _appointments(patient, request)
     return {
@@ -40,7 +41,7 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
 
 
 def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
-    tz = request.membership.clinic.tz  # type: ignore[attr-defined]
+    tz = active_membership(request).clinic.tz
     entries = []
     for a in _appointments(patient, request):
         local = a.starts_at.astimezone(tz)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from conftest import all_at_once
 from notifications import checks, dispatch, selectors, services
 from notifications.models import Message, Status
 
@@ -356,25 +357,12 @@ def test_the_selector_lists_many_owners_in_one_query(django_assert_max_num_queri
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_enqueues_of_one_key_make_one_row() -> None:
     threads_n = 6
-    barrier = threading.Barrier(threads_n)
-    pks: list[int] = []
-    lock = threading.Lock()
 
-    def attempt() -> None:
-        try:
-            barrier.wait(timeout=30)
-            with transaction.atomic():
-                pk = queue_email("race:1").pk
-            with lock:
-                pks.append(pk)
-        finally:
-            connection.close()
+    def attempt(_i: int) -> int:
+        with transaction.atomic():
+            return queue_email("race:1").pk
 
-    threads = [threading.Thread(target=attempt) for _ in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    pks = [r for r in all_at_once(threads_n, attempt) if isinstance(r, int)]
     assert len(pks) == threads_n
     assert len(set(pks)) == 1
     assert Message.objects.count() == 1

@@ -391,7 +391,9 @@ def test_resend_refuses_a_message_of_another_appointment_and_the_outsider(
 def test_the_worklist_query_count_does_not_grow_with_failed_reminders(
     login, clinic, physician_a, frontdesk_a, django_assert_max_num_queries
 ):
-    from .test_views import WORKLIST_MAX_QUERIES, queries
+    from conftest import queries_of
+
+    from .test_views import WORKLIST_MAX_QUERIES
 
     def fail_some(n: int, start: int) -> None:
         for k in range(start, start + n):
@@ -403,11 +405,11 @@ def test_the_worklist_query_count_does_not_grow_with_failed_reminders(
     url = reverse("scheduling:worklist")
     fail_some(2, 0)
     desk.get(url)
-    few = queries(desk, url)
+    few = queries_of(desk, url)
     fail_some(40, 2)
     with django_assert_max_num_queries(WORKLIST_MAX_QUERIES + 2):  # the first look creates the items
         desk.get(url)
-    assert queries(desk, url) == few
+    assert queries_of(desk, url) == few
     with django_assert_max_num_queries(WORKLIST_MAX_QUERIES):
         html = desk.get(url).content.decode()
     assert html.count("Reminder failed") == 50  # one full page: 84 failed messages, soonest first
