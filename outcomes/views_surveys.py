@@ -104,13 +104,11 @@ def schedule(request: HttpRequest, schedule_id: str) -> HttpResponse:
         )
     new_wave = WaveForm(request.POST if which == "wave-new" else None, prefix="wnew", instrument_keys=keys)
     if request.method == "POST":
-        if (
-            which == "schedule"
-            and form.is_valid()
-            and submit(form, surveys.schedule_save, schedule=item, **form.cleaned_data)
-        ):
-            messages.success(request, _("Schedule saved."))
-            return redirect("surveys:schedule", schedule_id=item.public_id)
+        if which == "schedule" and form.is_valid():
+            saved = submit(form, surveys.schedule_save, schedule=item, **form.cleaned_data)
+            if saved is not None:
+                messages.success(request, _("Schedule saved."))
+                return redirect("surveys:schedule", schedule_id=item.public_id)
         candidates: list[tuple[SurveyWave | None, WaveForm]] = [*wave_forms, (None, new_wave)]
         for target, wave_form in candidates:
             if which == (f"wave-{target.pk}" if target else "wave-new") and wave_form.is_valid():
