@@ -27,6 +27,7 @@ from clinics.recording import attribute, save_fields, save_record
 from patients.models import Patient, PatientStatus
 
 from . import availability, reminders
+from .followups import appointment_item
 from .models import (
     BLOCKING_STATUSES,
     Appointment,
@@ -355,19 +356,11 @@ def mark_no_show(*, appointment: Appointment, by: Any) -> Appointment:
         raise ValidationError(_("An appointment that has not started yet cannot be a no-show."), code="future")
     _move(appt, AppointmentStatus.NO_SHOW, by=by)
     reminders.unschedule(appt)
-    item, _created = FollowUp.objects.get_or_create(
-        patient=appt.patient,
+    appointment_item(
+        appt,
         kind=FollowUpKind.NO_SHOW,
-        source_key=f"appointment:{appt.pk}",
-        defaults={
-            "clinic": appt.clinic,
-            "due_date": appt.local_start().date(),
-            "reason": _("Did not come to %(type)s") % {"type": appt.appointment_type.name},
-            "appointment_type": appt.appointment_type,
-            "provider": appt.provider,
-            "source_appointment": appt,
-            "source_intervention": appt.intervention,
-        },
+        reason=_("Did not come to %(type)s") % {"type": appt.appointment_type.name},
+        source_intervention=appt.intervention,
     )
     return appt
 

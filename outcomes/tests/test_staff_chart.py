@@ -168,13 +168,17 @@ def _history(patient: Any, physician: Any, versions: Any, months: int = 4) -> No
             score_of("phq9", 12, patient, versions, on)
 
 
+def _charted(client: Any, patient: Any, physician: Any, *, months: int) -> tuple[str, ET.Element]:
+    """``months`` of scores and a plan for ``patient``; the chart page as the client sees it, and its SVG."""
+    _history(patient, physician, load_versions(), months=months)
+    html = client.get(reverse("patients:chart", args=[patient.public_id])).content.decode()
+    return html, _section_svg(html)
+
+
 def test_the_chart_draws_the_scores_the_band_and_the_treatment_events(
     login: Any, physician_a: Any, patient_a: Any
 ) -> None:
-    versions = load_versions()
-    _history(patient_a, physician_a, versions, months=4)
-    html = login(physician_a).get(reverse("patients:chart", args=[patient_a.public_id])).content.decode()
-    root = _section_svg(html)
+    html, root = _charted(login(physician_a), patient_a, physician_a, months=4)
     counts = {g.get("data-series"): len(g.findall("*[@class='point']")) for g in root.iterfind(".//svg:g[@class='series']", NS)}
     assert counts == {"odi": 4, "nrs_back": 4, "nrs_leg": 0, "phq9": 2, "gad7": 0}
     bands = {
@@ -191,10 +195,7 @@ def test_the_chart_draws_the_scores_the_band_and_the_treatment_events(
 def test_the_table_beside_the_chart_holds_the_same_figures_as_the_points(
     login: Any, physician_a: Any, patient_a: Any
 ) -> None:
-    versions = load_versions()
-    _history(patient_a, physician_a, versions, months=3)
-    html = login(physician_a).get(reverse("patients:chart", args=[patient_a.public_id])).content.decode()
-    root = _section_svg(html)
+    html, root = _charted(login(physician_a), patient_a, physician_a, months=3)
     drawn = sorted(
         (g.get("data-series"), p.get("data-date"), p.get("data-value"))
         for g in root.iterfind(".//svg:g[@class='series']", NS)
