@@ -90,30 +90,11 @@ def register() -> None:
     )
     register_timeline("scheduling", timeline)
     # The worklist replaced treatments' read-only "To book" panel.
-    register_home_panel(
-        Panel(
-            key="worklist",
-            template="scheduling/panel_worklist.html",
-            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
-            context=_worklist_panel,
-            order=3,
+    for key, roles, context, order in (
+        ("worklist", {Role.FRONT_DESK, Role.NURSE}, _worklist_panel, 3),
+        ("arrivals", {Role.FRONT_DESK}, _arrivals_panel, 4),
+        ("my_day", {Role.PHYSICIAN, Role.THERAPIST, Role.PSYCHOLOGIST, Role.NURSE}, _my_day_panel, 2),
+    ):
+        register_home_panel(
+            Panel(key=key, template=f"scheduling/panel_{key}.html", roles=frozenset(roles), context=context, order=order)
         )
-    )
-    register_home_panel(
-        Panel(
-            key="arrivals",
-            template="scheduling/panel_arrivals.html",
-            roles=frozenset({Role.FRONT_DESK}),
-            context=_arrivals_panel,
-            order=4,
-        )
-    )
-    register_home_panel(
-        Panel(
-            key="my_day",
-            template="scheduling/panel_my_day.html",
-            roles=frozenset({Role.PHYSICIAN, Role.THERAPIST, Role.PSYCHOLOGIST, Role.NURSE}),
-            context=_my_day_panel,
-            order=2,
-        )
-    )

@@ -224,11 +224,17 @@ def test_chart_shows_appointments_and_a_book_button(login, calendar_a, physician
     assert "Plan review with" in html  # the timeline entry
 
 
-def test_one_click_check_in_returns_to_the_page(login, calendar_a, physician_a, frontdesk_a, patient_a):
-    a = services.book(
+@pytest.fixture
+def nine_oclock(calendar_a, patient_a, physician_a, frontdesk_a) -> Appointment:
+    """Patient A's follow-up with physician A at 09:00 on Monday, booked by the front desk."""
+    return services.book(
         clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
         starts_at=at(calendar_a, 9), by=frontdesk_a,
     )  # fmt: skip
+
+
+def test_one_click_check_in_returns_to_the_page(login, nine_oclock, frontdesk_a):
+    a = nine_oclock
     client = login(frontdesk_a)
     response = client.post(reverse("scheduling:check_in", args=[a.public_id]), {"next": DAY_URL})
     assert response["Location"] == DAY_URL
@@ -240,11 +246,8 @@ def test_one_click_check_in_returns_to_the_page(login, calendar_a, physician_a, 
     assert client.post(f"/schedule/appointments/{a.public_id}/explode/").status_code == 404
 
 
-def test_cancel_and_reschedule_through_the_screens(login, calendar_a, physician_a, frontdesk_a, patient_a):
-    a = services.book(
-        clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
-        starts_at=at(calendar_a, 9), by=frontdesk_a,
-    )  # fmt: skip
+def test_cancel_and_reschedule_through_the_screens(login, nine_oclock, physician_a, frontdesk_a):
+    a = nine_oclock
     client = login(frontdesk_a)
     response = client.post(reverse("scheduling:reschedule", args=[a.public_id]),
                            {"provider": physician_a.pk, "day": "2026-11-24", "time": "13:00"})  # fmt: skip
@@ -259,12 +262,9 @@ def test_cancel_and_reschedule_through_the_screens(login, calendar_a, physician_
 
 
 def test_the_outsider_gets_404_and_a_therapist_cannot_book(
-    login, calendar_a, physician_a, frontdesk_a, patient_a, outsider
+    login, nine_oclock, calendar_a, physician_a, patient_a, outsider
 ):
-    a = services.book(
-        clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
-        starts_at=at(calendar_a, 9), by=frontdesk_a,
-    )  # fmt: skip
+    a = nine_oclock
     client = login(outsider)
     assert client.get(reverse("scheduling:appointment", args=[a.public_id])).status_code == 404
     assert client.post(reverse("scheduling:check_in", args=[a.public_id])).status_code == 404
