@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from django.contrib.auth.models import User
@@ -21,6 +21,8 @@ from clinics.roles import Role
 from clinics.tests.factories import PASSWORD, ClinicFactory, member
 from patients.models import Patient
 from patients.tests.factories import PatientFactory
+
+T = TypeVar("T")
 
 ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
@@ -220,3 +222,101 @@ def horizontal_overflow() -> Callable[[Any], int]:
         return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
 
     return _overflow
+
+
+def queries_of(client: Client, address: str) -> int:
+    """How many database queries one GET of ``address`` makes (it must answer 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(address).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def all_at_once(n: int, attempt: Callable[[int], T]) -> list[T | Exception]:
+    """``attempt(0)`` ... ``attempt(n - 1)`` in ``n`` threads released together (each with its own
+    database connection); what each returned, or the exception it raised, in that order."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    results: dict[int, T | Exception] = {}
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = attempt(i)
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [results[i] for i in range(n)]
+
+
+def _waiting_on_a_lock() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def race(first: Callable[[], object], second: Callable[[], object]) -> tuple[dict[str, object], bool]:
+    """Two real, overlapping PostgreSQL transactions (tests marked ``django_db(transaction=True)``).
+
+    ``first`` runs in a transaction that stays open until ``second``, started once ``first`` has
+    written, waits on a lock in its own transaction; then the first commits. Returns what each
+    returned, or the exception it raised, under "first" and "second", and whether the second was
+    seen waiting (if not, the race was not exercised and the test must say so).
+    """
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    outcomes: dict[str, object] = {}
+    first_in, release_first = threading.Event(), threading.Event()
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                outcomes["first"] = first()
+                first_in.set()
+                assert release_first.wait(20)  # hold the transaction open until the second waits
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread
+            outcomes["first"] = exc
+        finally:
+            first_in.set()
+            connections.close_all()
+
+    def run_second() -> None:
+        try:
+            assert first_in.wait(20)
+            with transaction.atomic():
+                outcomes["second"] = second()
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread
+            outcomes["second"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while _waiting_on_a_lock() == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    blocked = _waiting_on_a_lock() > 0
+    release_first.set()
+    for t in threads:
+        t.join(30)
+    return outcomes, blocked

@@ -47,7 +47,7 @@ def measure(label: str, request: Callable[[], object]) -> None:
     print(f"{label:<58} {statistics.median(timings):8.1f} {p95:8.1f} {queries:8d}", flush=True)
 
 
-def bulk_patients(clinic, physician, n: int) -> None:  # type: ignore[no-untyped-def]
+def bulk_patients(clinic, physician, n: int) -> None:
     import datetime
 
     from patients.models import Patient

@@ -68,3 +68,15 @@ def check_order(form: forms.BaseForm, data: dict[str, Any], first: str, then: st
     start, end = data.get(first), data.get(then)
     if start and end and end < start:
         form.add_error(then, message)
+
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field ``name`` as the class it is, to set what only that class has (a queryset,
+    choices) with the type checker's help: ``field_of(self, "room", forms.ModelChoiceField)``."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field

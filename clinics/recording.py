@@ -13,17 +13,27 @@ from django.db import models
 M = TypeVar("M", bound=models.Model)
 
 
-def _attribute(obj: models.Model, by: Any) -> None:
-    # simple-history looks this attribute up on the instance; models do not declare it.
+def attribute(obj: models.Model, *, by: Any, reason: str | None = None) -> None:
+    """Name ``by`` (and ``reason``, when given) on the next version of ``obj`` that is saved.
+
+    For the few writes that validate in their own way before saving (an appointment checks its
+    relations itself); everything else calls ``save_record``.
+    """
+    # simple-history looks these attributes up on the instance; models do not declare them.
     record: Any = obj
     record._history_user = by
+    if reason is not None:
+        record._change_reason = reason
 
 
-def save_record(obj: M, *, by: Any) -> M:
-    """``full_clean`` (fields, ``clean``, constraints), attribute the version to ``by``, save."""
+def save_record(obj: M, *, by: Any, reason: str | None = None) -> M:
+    """``full_clean`` (fields, ``clean``, constraints), attribute the version to ``by``, save.
+
+    ``reason`` is kept with the version (the history shows it) when given.
+    """
     obj.full_clean()
     if by is not None:
-        _attribute(obj, by)
+        attribute(obj, by=by, reason=reason)
     obj.save()
     return obj
 
@@ -31,7 +41,7 @@ def save_record(obj: M, *, by: Any) -> M:
 def delete_record(obj: models.Model, *, by: Any) -> None:
     """Delete ``obj``; its history keeps a last version attributed to ``by``."""
     if by is not None:
-        _attribute(obj, by)
+        attribute(obj, by=by)
     obj.delete()
 
 
@@ -42,5 +52,5 @@ def save_fields(obj: models.Model, *, by: Any, fields: list[str]) -> None:
     would not pass today's rules; the history still gets a whole new version.
     """
     if by is not None:
-        _attribute(obj, by)
+        attribute(obj, by=by)
     obj.save(update_fields=fields)

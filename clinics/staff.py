@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from . import twofactor
 from .models import Clinic, Membership
+from .recording import save_record
 from .roles import Role
 from .sessions import end_sessions_of
 
@@ -95,14 +96,6 @@ def _keeps_an_admin(membership: Membership, *, role: str, is_active: bool) -> No
         raise ValidationError(_("The clinic needs at least one active clinic admin: add another one first."))
 
 
-def _save(membership: Membership, *, by: Any, reason: str) -> Membership:
-    membership._history_user = by  # type: ignore[attr-defined]
-    membership._change_reason = reason  # type: ignore[attr-defined]
-    membership.full_clean()
-    membership.save()
-    return membership
-
-
 @transaction.atomic
 def member_add_new(
     *, clinic: Clinic, by: Any, username: str, first_name: str, last_name: str, email: str, role: str
@@ -117,7 +110,7 @@ def member_add_new(
     user.full_clean()
     user.save()
     membership = Membership(user=user, clinic=clinic, role=role)
-    return _save(membership, by=by, reason=_("Added a new account"))
+    return save_record(membership, by=by, reason=_("Added a new account"))
 
 
 @transaction.atomic
@@ -131,10 +124,10 @@ def member_add_existing(*, clinic: Clinic, by: Any, user: Any, role: str) -> Mem
         raise ValidationError({"identifier": _("This person is already a member of the clinic.")})
     if membership is None:
         membership = Membership(user=user, clinic=clinic, role=role)
-        return _save(membership, by=by, reason=_("Added an existing account"))
+        return save_record(membership, by=by, reason=_("Added an existing account"))
     membership.role = role
     membership.is_active = True
-    return _save(membership, by=by, reason=_("Reactivated"))
+    return save_record(membership, by=by, reason=_("Reactivated"))
 
 
 @transaction.atomic
@@ -145,7 +138,7 @@ def member_change_role(*, membership: Membership, by: Any, role: str) -> Members
         return membership
     _keeps_an_admin(membership, role=role, is_active=membership.is_active)
     membership.role = role
-    return _save(membership, by=by, reason=_("Changed the role"))
+    return save_record(membership, by=by, reason=_("Changed the role"))
 
 
 @transaction.atomic
@@ -157,7 +150,7 @@ def member_deactivate(*, membership: Membership, by: Any) -> Membership:
         return membership
     _keeps_an_admin(membership, role=membership.role, is_active=False)
     membership.is_active = False
-    _save(membership, by=by, reason=_("Deactivated"))
+    save_record(membership, by=by, reason=_("Deactivated"))
     end_sessions_of(membership.user)
     return membership
 
@@ -169,7 +162,7 @@ def member_reactivate(*, membership: Membership, by: Any) -> Membership:
     if membership.is_active:
         return membership
     membership.is_active = True
-    return _save(membership, by=by, reason=_("Reactivated"))
+    return save_record(membership, by=by, reason=_("Reactivated"))
 
 
 @transaction.atomic
@@ -177,7 +170,7 @@ def member_unlock(*, membership: Membership, by: Any) -> Membership:
     """Lift a lockout after failed passwords (django-axes) or failed second-factor codes."""
     axes_reset(username=membership.user.get_username())
     twofactor.clear_failures(user=membership.user)
-    return _save(membership, by=by, reason=_("Unlocked the account"))
+    return save_record(membership, by=by, reason=_("Unlocked the account"))
 
 
 @transaction.atomic
@@ -185,7 +178,7 @@ def member_reset_two_factor(*, membership: Membership, by: Any) -> Membership:
     """Forget the person's authenticator and backup codes (a lost phone) and end their sessions."""
     twofactor.remove_devices(user=membership.user)
     end_sessions_of(membership.user)
-    return _save(membership, by=by, reason=_("Reset two-factor sign-in"))
+    return save_record(membership, by=by, reason=_("Reset two-factor sign-in"))
 
 
 def send_password_link(*, user: Any, domain: str, use_https: bool) -> None:
@@ -217,7 +210,7 @@ def member_send_password_link(*, membership: Membership, by: Any, domain: str, u
     if not membership.user.email:
         raise ValidationError(_("This account has no email address."))
     send_password_link(user=membership.user, domain=domain, use_https=use_https)
-    return _save(membership, by=by, reason=_("Sent a password link"))
+    return save_record(membership, by=by, reason=_("Sent a password link"))
 
 
 @transaction.atomic
@@ -225,8 +218,4 @@ def clinic_set_two_factor_roles(*, clinic: Clinic, by: Any, roles: list[str]) ->
     """Which roles of ``clinic`` must sign in with a second factor (from their next sign-in)."""
     clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
     clinic.two_factor_roles = [role for role in Role.values if role in roles]
-    clinic._history_user = by  # type: ignore[attr-defined]
-    clinic._change_reason = _("Changed the roles that need two-factor sign-in")  # type: ignore[attr-defined]
-    clinic.full_clean()
-    clinic.save()
-    return clinic
+    return save_record(clinic, by=by, reason=_("Changed the roles that need two-factor sign-in"))

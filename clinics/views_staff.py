@@ -9,7 +9,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from . import staff as services
@@ -113,7 +115,9 @@ def _bound_role_form(member: Membership) -> RoleForm:
     return form
 
 
-def _action(request: HttpRequest, membership_id: str, service: Callable[..., Membership], done: str) -> HttpResponse:
+def _action(
+    request: HttpRequest, membership_id: str, service: Callable[..., Membership], done: str | Promise
+) -> HttpResponse:
     member = _membership(request, membership_id)
     form = _bound_role_form(member)
     if submit(form, service, membership=member, by=actor(request)) is None:
@@ -122,45 +126,32 @@ def _action(request: HttpRequest, membership_id: str, service: Callable[..., Mem
         # The admin ended their own sessions, this one included.
         logout(request)
         return redirect("login")
-    messages.success(request, done)
+    messages.success(request, str(done))
     return redirect("clinic_staff_detail", membership_id=member.public_id)
 
 
 _ENDS_SESSIONS = (services.member_deactivate, services.member_reset_two_factor)
 
 
-@login_required
-@require_POST
-def staff_deactivate(request: HttpRequest, membership_id: str) -> HttpResponse:
-    return _action(
-        request,
-        membership_id,
-        services.member_deactivate,
-        _("The membership was deactivated and the person's sessions ended."),
-    )
+def _action_view(service: Callable[..., Membership], done: Promise) -> Callable[[HttpRequest, str], HttpResponse]:
+    """A one-button page of the member's detail: POST only, ``service`` then ``done`` (a message)."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, membership_id: str) -> HttpResponse:
+        return _action(request, membership_id, service, done)
+
+    return view
 
 
-@login_required
-@require_POST
-def staff_reactivate(request: HttpRequest, membership_id: str) -> HttpResponse:
-    return _action(request, membership_id, services.member_reactivate, _("The membership was reactivated."))
-
-
-@login_required
-@require_POST
-def staff_unlock(request: HttpRequest, membership_id: str) -> HttpResponse:
-    return _action(request, membership_id, services.member_unlock, _("The account was unlocked."))
-
-
-@login_required
-@require_POST
-def staff_reset_two_factor(request: HttpRequest, membership_id: str) -> HttpResponse:
-    return _action(
-        request,
-        membership_id,
-        services.member_reset_two_factor,
-        _("Two-factor sign-in was reset; the person enrols again."),
-    )
+staff_deactivate = _action_view(
+    services.member_deactivate, _l("The membership was deactivated and the person's sessions ended.")
+)
+staff_reactivate = _action_view(services.member_reactivate, _l("The membership was reactivated."))
+staff_unlock = _action_view(services.member_unlock, _l("The account was unlocked."))
+staff_reset_two_factor = _action_view(
+    services.member_reset_two_factor, _l("Two-factor sign-in was reset; the person enrols again.")
+)
 
 
 @login_required

@@ -57,7 +57,8 @@ class SmsBackend(Protocol):
 def get_sms_backend() -> SmsBackend:
     path = getattr(settings, "FBSS_SMS_BACKEND", "notifications.sms.FileBackend")
     backend_class = import_string(path)
-    return backend_class()  # type: ignore[no-any-return]
+    backend: SmsBackend = backend_class()
+    return backend
 
 
 class FileBackend:

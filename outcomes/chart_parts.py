@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.access import active_membership
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import CLINICIANS, Need
@@ -76,7 +77,7 @@ def chart_context(patient: Any, tz: Any, today: Any, plans: Any = None) -> dict[
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
     from treatments.chart_parts import chart_data  # the plans the treatments section loads anyway
 
-    tz = request.membership.clinic.tz  # type: ignore[attr-defined]
+    tz = active_membership(request).clinic.tz
     plans = chart_data(patient, request).plans
     return chart_context(patient, tz, timezone.localtime(timezone.now(), tz).date(), plans)
 

@@ -15,10 +15,12 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
+
+P = TypeVar("P", bound=BaseModel)
 
 FORMAT_VERSION = 1
 SHIPPED_DIR = Path(__file__).resolve().parent / "instruments"
@@ -135,6 +137,11 @@ class MeaningfulChange(StrictModel):
         return self
 
 
+def _exactly_one(first: object, second: object, message: str) -> None:
+    if (first is None) == (second is None):
+        raise ValueError(message)
+
+
 class Responder(StrictModel):
     """A response is a responder when its score is at most / at least a value (exactly one given)."""
 
@@ -144,8 +151,7 @@ class Responder(StrictModel):
 
     @model_validator(mode="after")
     def _one_bound(self) -> Responder:
-        if (self.at_most is None) == (self.at_least is None):
-            raise ValueError("responder needs exactly one of at_most or at_least")
+        _exactly_one(self.at_most, self.at_least, "responder needs exactly one of at_most or at_least")
         return self
 
 
@@ -204,8 +210,7 @@ class AlertRule(StrictModel):
 
     @model_validator(mode="after")
     def _one_condition(self) -> AlertRule:
-        if (self.above is None) == (self.at_least is None):
-            raise ValueError(f"alert {self.key!r} needs exactly one of above or at_least")
+        _exactly_one(self.above, self.at_least, f"alert {self.key!r} needs exactly one of above or at_least")
         return self
 
 
@@ -371,14 +376,20 @@ def describe_errors(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_definition(data: Any, *, source: str) -> InstrumentDefinition:
-    """Validate already-parsed data; raise DefinitionError naming the source and every problem."""
+def parse_as(model: type[P], data: Any, *, source: str, what: str) -> P:
+    """Validate already-parsed data as ``model``; raise DefinitionError naming the source, ``what``
+    it should have been and every problem."""
     if not isinstance(data, dict):
         raise DefinitionError(f"{source}: expected a mapping of keys at the top level")
     try:
-        return InstrumentDefinition.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
-        raise DefinitionError(f"{source} is not a valid instrument definition:\n{describe_errors(error)}") from None
+        raise DefinitionError(f"{source} is not a valid {what}:\n{describe_errors(error)}") from None
+
+
+def parse_definition(data: Any, *, source: str) -> InstrumentDefinition:
+    """Validate already-parsed data; raise DefinitionError naming the source and every problem."""
+    return parse_as(InstrumentDefinition, data, source=source, what="instrument definition")
 
 
 def read_yaml(path: Path) -> Any:

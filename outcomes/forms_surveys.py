@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms_util import DateInput, field_of
 from clinics.validators import no_markup
 
 from .models import AnchorKind, ClinicSurveySettings
@@ -57,16 +58,16 @@ class WaveForm(forms.Form):
 
     def __init__(self, *args: Any, instrument_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instruments"].choices = [(k, k) for k in instrument_keys]  # type: ignore[attr-defined]
+        field_of(self, "instruments", forms.MultipleChoiceField).choices = [(k, k) for k in instrument_keys]
 
 
 class EnrolForm(forms.Form):
     schedule = forms.ChoiceField(label=_("Schedule"))
-    anchor_date = forms.DateField(label=_("Anchor date"), widget=forms.DateInput(attrs={"type": "date"}))
+    anchor_date = forms.DateField(label=_("Anchor date"), widget=DateInput())
 
     def __init__(self, *args: Any, schedules: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["schedule"].choices = [(str(s.public_id), s.name) for s in schedules]  # type: ignore[attr-defined]
+        field_of(self, "schedule", forms.ChoiceField).choices = [(str(s.public_id), s.name) for s in schedules]
 
 
 class CrisisForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from .definitions import (
     LANGUAGE_RE,
@@ -23,8 +23,8 @@ from .definitions import (
     InstrumentDefinition,
     StrictModel,
     Text,
-    describe_errors,
     load_definition_file,
+    parse_as,
     parse_definition,
     read_yaml,
 )
@@ -81,12 +81,7 @@ class LicensedOdiText(StrictModel):
 
 
 def parse_licensed_text(data: Any, *, source: str) -> LicensedOdiText:
-    if not isinstance(data, dict):
-        raise DefinitionError(f"{source}: expected a mapping of keys at the top level")
-    try:
-        return LicensedOdiText.model_validate(data)
-    except ValidationError as error:
-        raise DefinitionError(f"{source} is not a valid ODI text file:\n{describe_errors(error)}") from None
+    return parse_as(LicensedOdiText, data, source=source, what="ODI text file")
 
 
 def _text(given: Text, fallback: Text, languages: list[str], where: str) -> Text:

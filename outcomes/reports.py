@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from math import sqrt
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Clinic
@@ -37,6 +37,8 @@ from clinics.models import Clinic
 from .models import InvitationStatus, ResponseScore, SafetyAlert, SurveyInvitation
 from .selectors import CHART_INSTRUMENTS, _primary_specs, text
 from .stats import MeanCI, ci_from_summary
+
+M = TypeVar("M", bound=Model)
 
 # The instruments of the page (the chart's): key -> main score key and label, read from the definitions.
 GROUPS: tuple[tuple[str, Any], ...] = (
@@ -55,6 +57,16 @@ class Filters:
     start: date | None = None
     end: date | None = None
     physician_id: int | None = None
+
+    def apply(self, qs: QuerySet[M], *, day: str, patient: str) -> QuerySet[M]:
+        """``qs`` narrowed to the period (by the date at path ``day``) and the physician's patients."""
+        if self.start:
+            qs = qs.filter(**{f"{day}__gte": self.start})
+        if self.end:
+            qs = qs.filter(**{f"{day}__lte": self.end})
+        if self.physician_id:
+            qs = qs.filter(**{f"{patient}__primary_physician_id": self.physician_id})
+        return qs
 
 
 @dataclass(frozen=True)
@@ -83,13 +95,7 @@ def _invitations(clinic: Clinic, filters: Filters, today: date) -> QuerySet[Surv
     qs = SurveyInvitation.objects.filter(patient__clinic=clinic, due_date__lte=today).exclude(
         status=InvitationStatus.CANCELLED
     )
-    if filters.start:
-        qs = qs.filter(due_date__gte=filters.start)
-    if filters.end:
-        qs = qs.filter(due_date__lte=filters.end)
-    if filters.physician_id:
-        qs = qs.filter(patient__primary_physician_id=filters.physician_id)
-    return qs
+    return filters.apply(qs, day="due_date", patient="patient")
 
 
 @dataclass(frozen=True)
@@ -221,13 +227,7 @@ class GroupResponders:
 
 def _scores_in_period(clinic: Clinic, filters: Filters) -> QuerySet[ResponseScore]:
     qs = ResponseScore.objects.filter(response__patient__clinic=clinic, scorable=True)
-    if filters.start:
-        qs = qs.filter(response__submitted_at__date__gte=filters.start)
-    if filters.end:
-        qs = qs.filter(response__submitted_at__date__lte=filters.end)
-    if filters.physician_id:
-        qs = qs.filter(response__patient__primary_physician_id=filters.physician_id)
-    return qs
+    return filters.apply(qs, day="response__submitted_at__date", patient="response__patient")
 
 
 def responders(clinic: Clinic, filters: Filters, insts: list[Instrument]) -> list[GroupResponders]:

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.access import active_membership
 from clinics.roles import Need
 from notifications.checks import register_check
 from patients.chart import Section, register_section
@@ -21,7 +22,7 @@ from .models import AnchorKind, PatientSurveyPreference, SafetyAlert, SurveyInvi
 
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     # The stop switch rides on the schedules' query (one query fewer on every chart).
     stop = PatientSurveyPreference.objects.filter(patient=patient, stop_surveys=True)
     schedules = list(SurveySchedule.objects.filter(clinic=membership.clinic, active=True).annotate(patient_stopped=Exists(stop)))

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -430,6 +431,16 @@ def _patient_reachable(patient: Patient) -> bool:
     return patient.status == PatientStatus.ACTIVE
 
 
+def _claim(*related: str) -> QuerySet[SurveyInvitation]:
+    """Invitations locked for this run; rows another run holds are skipped, not waited for."""
+    return SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",)).select_related(*related)
+
+
+def _not_to_ask(invitation: SurveyInvitation, stopped: set[int]) -> bool:
+    """The patient stopped surveys or cannot be reached: no invitation or reminder goes."""
+    return invitation.patient_id in stopped or not _patient_reachable(invitation.patient)
+
+
 def survey_tick(*, now: datetime | None = None, batch: int = 500) -> TickResult:
     """Run by beat: expire closed invitations, open due ones with their invitation message, and
     queue reminders (at most the schedule's ``max_reminders``, on its ``reminder_days`` after opening).
@@ -448,35 +459,31 @@ def survey_tick(*, now: datetime | None = None, batch: int = 500) -> TickResult:
             invitation.save(update_fields=["status", "updated_at"])
             result.expired += 1
     with transaction.atomic():
-        due = (
-            SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient__clinic", "enrolment")
-            .filter(status=InvitationStatus.PENDING, opens_at__lte=now, expires_at__gt=now, enrolment__active=True)[:batch]
-        )
+        due = _claim("patient__clinic", "enrolment").filter(
+            status=InvitationStatus.PENDING, opens_at__lte=now, expires_at__gt=now, enrolment__active=True
+        )[:batch]
         stopped = set(PatientSurveyPreference.objects.filter(stop_surveys=True).values_list("patient_id", flat=True))
         for invitation in due:
             invitation.status = InvitationStatus.OPEN
             invitation.save(update_fields=["status", "updated_at"])
             result.opened += 1
-            if invitation.patient_id in stopped or not _patient_reachable(invitation.patient):
+            if _not_to_ask(invitation, stopped):
                 continue
             if _queue(invitation, purpose=PURPOSE_INVITATION, key=_invitation_key(invitation), now=now, reminder=False):
                 invitation.invited_at = now
                 invitation.save(update_fields=["invited_at", "updated_at"])
                 result.invited += 1
     with transaction.atomic():
-        candidates = (
-            SurveyInvitation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient__clinic", "enrolment__schedule")
-            .filter(status=InvitationStatus.OPEN, invited_at__isnull=False, expires_at__gt=now)[:batch]
-        )
+        candidates = _claim("patient__clinic", "enrolment__schedule").filter(
+            status=InvitationStatus.OPEN, invited_at__isnull=False, expires_at__gt=now
+        )[:batch]
         for invitation in candidates:
             schedule = invitation.enrolment.schedule
             n = invitation.reminders_sent
             days = list(schedule.reminder_days)[: schedule.max_reminders]
             if n >= len(days) or now < invitation.opens_at + timedelta(days=days[n]):
                 continue
-            if invitation.patient_id in stopped or not _patient_reachable(invitation.patient):
+            if _not_to_ask(invitation, stopped):
                 continue
             _queue(invitation, purpose=PURPOSE_REMINDER, key=_reminder_key(invitation, n + 1), now=now, reminder=True)
             invitation.reminders_sent = n + 1

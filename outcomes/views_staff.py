@@ -12,14 +12,15 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinics.access import require
+from clinics.models import Clinic
 from clinics.roles import Need
 
 from .forms_staff import ReportFilterForm
 from .reports import clinic_report, csv_rows
 
 
-def _today(clinic: object) -> date:
-    return timezone.localtime(timezone.now(), clinic.tz).date()  # type: ignore[attr-defined]
+def _today(clinic: Clinic) -> date:
+    return timezone.localtime(timezone.now(), clinic.tz).date()
 
 
 @login_required

@@ -54,18 +54,7 @@ def schedules(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Crisis resources saved."))
             return redirect("surveys:schedules")
         if request.POST.get("form") == "schedule" and add.is_valid():
-            data = add.cleaned_data
-            saved = submit(
-                add,
-                surveys.schedule_save,
-                schedule=SurveySchedule(clinic=clinic),
-                name=data["name"],
-                anchor_kind=data["anchor_kind"],
-                procedure_types=data["procedure_types"],
-                active=data["active"],
-                max_reminders=data["max_reminders"],
-                reminder_days=data["reminder_days"],
-            )
+            saved = submit(add, surveys.schedule_save, schedule=SurveySchedule(clinic=clinic), **add.cleaned_data)
             if saved is not None:
                 messages.success(request, _("Schedule added."))
                 return redirect("surveys:schedule", schedule_id=saved.public_id)
@@ -116,18 +105,8 @@ def schedule(request: HttpRequest, schedule_id: str) -> HttpResponse:
     new_wave = WaveForm(request.POST if which == "wave-new" else None, prefix="wnew", instrument_keys=keys)
     if request.method == "POST":
         if which == "schedule" and form.is_valid():
-            data = form.cleaned_data
-            if submit(
-                form,
-                surveys.schedule_save,
-                schedule=item,
-                name=data["name"],
-                anchor_kind=data["anchor_kind"],
-                procedure_types=data["procedure_types"],
-                active=data["active"],
-                max_reminders=data["max_reminders"],
-                reminder_days=data["reminder_days"],
-            ):
+            saved = submit(form, surveys.schedule_save, schedule=item, **form.cleaned_data)
+            if saved is not None:
                 messages.success(request, _("Schedule saved."))
                 return redirect("surveys:schedule", schedule_id=item.public_id)
         candidates: list[tuple[SurveyWave | None, WaveForm]] = [*wave_forms, (None, new_wave)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils.functional import Promise
@@ -80,12 +80,16 @@ def register_header(key: str, source: Callable[[Any, HttpRequest], list[HeaderBa
     _HEADER[key] = source
 
 
-def memo(request: HttpRequest, key: str, load: Callable[[], Any]) -> Any:
+T = TypeVar("T")
+
+
+def memo(request: HttpRequest, key: str, load: Callable[[], T]) -> T:
     """``load()`` once per request: lets a section, the timeline and the header share one query."""
     cache: dict[str, Any] = request.__dict__.setdefault("_chart_memo", {})
     if key not in cache:
         cache[key] = load()
-    return cache[key]
+    loaded: T = cache[key]
+    return loaded
 
 
 def sections_for(patient: Any, request: HttpRequest) -> list[tuple[Section, dict[str, Any]]]:

@@ -65,6 +65,13 @@ def exceptions_on(exceptions: Iterable[ScheduleException], provider_id: int, day
     ]
 
 
+def away_span(clinic: Any, day: date, exception: ScheduleException) -> Interval | None:
+    """The hours ``exception`` takes out of ``day`` in the clinic's zone; None when it is the whole day."""
+    if exception.start is None or exception.end is None:
+        return None
+    return at(clinic, day, exception.start), at(clinic, day, exception.end)
+
+
 def working_blocks(
     clinic: Any, provider_id: int, day: date, hours: Iterable[WorkingHours], exceptions: Iterable[ScheduleException]
 ) -> list[Interval]:
@@ -77,7 +84,7 @@ def working_blocks(
     away = exceptions_on(exceptions, provider_id, day)
     if any(e.is_whole_day for e in away):
         return []
-    return _subtract(blocks, [(at(clinic, day, e.start), at(clinic, day, e.end)) for e in away])  # type: ignore[arg-type]
+    return _subtract(blocks, [span for e in away if (span := away_span(clinic, day, e)) is not None])
 
 
 def free_gaps(blocks: Sequence[Interval], busy: Iterable[Interval]) -> list[Interval]:
@@ -93,7 +100,8 @@ def outside_hours(*, clinic: Any, provider: Any, starts_at: datetime, ends_at: d
         ScheduleException.objects.filter(clinic=clinic, first_day__lte=day, last_day__gte=day), provider.pk, day
     )
     for e in away:
-        if e.is_whole_day or (at(clinic, day, e.start) < ends_at and at(clinic, day, e.end) > starts_at):  # type: ignore[arg-type]
+        span = away_span(clinic, day, e)
+        if span is None or (span[0] < ends_at and span[1] > starts_at):
             if e.provider_id is None:
                 return _("The clinic is closed then (%(kind)s).") % {"kind": e.get_kind_display().lower()}
             return _("%(who)s is away then (%(kind)s).") % {"who": who, "kind": e.get_kind_display().lower()}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from clinics.access import active_membership
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
@@ -22,11 +23,11 @@ PANEL_ROWS = 10
 
 
 def _appointments(patient: Any, request: HttpRequest) -> list[Any]:
-    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))  # type: ignore[no-any-return]
+    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))
 
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = active_membership(request)
     now = timezone.now()
     appointments = _appointments(patient, request)
     return {
@@ -40,7 +41,7 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
 
 
 def timeline(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
-    tz = request.membership.clinic.tz  # type: ignore[attr-defined]
+    tz = active_membership(request).clinic.tz
     entries = []
     for a in _appointments(patient, request):
         local = a.starts_at.astimezone(tz)
@@ -89,30 +90,11 @@ def register() -> None:
     )
     register_timeline("scheduling", timeline)
     # The worklist replaced treatments' read-only "To book" panel.
-    register_home_panel(
-        Panel(
-            key="worklist",
-            template="scheduling/panel_worklist.html",
-            roles=frozenset({Role.FRONT_DESK, Role.NURSE}),
-            context=_worklist_panel,
-            order=3,
+    for key, roles, context, order in (
+        ("worklist", {Role.FRONT_DESK, Role.NURSE}, _worklist_panel, 3),
+        ("arrivals", {Role.FRONT_DESK}, _arrivals_panel, 4),
+        ("my_day", {Role.PHYSICIAN, Role.THERAPIST, Role.PSYCHOLOGIST, Role.NURSE}, _my_day_panel, 2),
+    ):
+        register_home_panel(
+            Panel(key=key, template=f"scheduling/panel_{key}.html", roles=frozenset(roles), context=context, order=order)
         )
-    )
-    register_home_panel(
-        Panel(
-            key="arrivals",
-            template="scheduling/panel_arrivals.html",
-            roles=frozenset({Role.FRONT_DESK}),
-            context=_arrivals_panel,
-            order=4,
-        )
-    )
-    register_home_panel(
-        Panel(
-            key="my_day",
-            template="scheduling/panel_my_day.html",
-            roles=frozenset({Role.PHYSICIAN, Role.THERAPIST, Role.PSYCHOLOGIST, Role.NURSE}),
-            context=_my_day_panel,
-            order=2,
-        )
-    )

@@ -24,7 +24,7 @@ from clinics.models import Clinic
 from clinics.roles import Role
 from patients.models import Patient, PatientStatus
 
-from .models import AppointmentType, FollowUp, FollowUpEvent, FollowUpKind, FollowUpRule, FollowUpStatus
+from .models import Appointment, AppointmentType, FollowUp, FollowUpEvent, FollowUpKind, FollowUpRule, FollowUpStatus
 
 # key, name, default minutes, roles that provide it
 DEFAULT_TYPES: list[tuple[str, Any, int, list[str]]] = [
@@ -233,3 +233,24 @@ def sync_follow_ups_for_patient(patient: Patient, *, today: date | None = None) 
         if closes and item.status == FollowUpStatus.OPEN:
             item.status, item.closed_reason = FollowUpStatus.CLOSED, SOURCE_GONE
             item.save(update_fields=["status", "closed_reason", "updated_at"])
+
+
+def appointment_item(
+    appointment: Appointment, *, kind: str, reason: str, source_intervention: Any = None
+) -> FollowUp:
+    """The worklist item of ``kind`` about ``appointment`` (a call-back), made once however often asked."""
+    item, _created = FollowUp.objects.get_or_create(
+        patient=appointment.patient,
+        kind=kind,
+        source_key=f"appointment:{appointment.pk}",
+        defaults={
+            "clinic": appointment.clinic,
+            "due_date": appointment.local_start().date(),
+            "reason": reason,
+            "appointment_type": appointment.appointment_type,
+            "provider_id": appointment.provider_id,
+            "source_appointment": appointment,
+            "source_intervention": source_intervention,
+        },
+    )
+    return item

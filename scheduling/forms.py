@@ -6,9 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from clinics.forms_util import DateInput, UserChoiceField, field_of
 from clinics.validators import no_markup
 
 from . import availability
@@ -16,16 +19,21 @@ from .models import AppointmentType, FollowUpRule, Room
 from .services import local_datetime
 
 
-class ProviderChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
+def providers_of(clinic: Any) -> QuerySet[Any]:
+    """Who may be chosen as the provider of an appointment at ``clinic``, by name."""
+    ids = [u.pk for u in availability.providers_for(clinic)]
+    return get_user_model().objects.filter(pk__in=ids).order_by("last_name", "first_name", "username")
+
+
+def types_of(clinic_id: int) -> QuerySet[AppointmentType]:
+    return AppointmentType.objects.filter(clinic_id=clinic_id, is_active=True)
 
 
 class SlotFields(forms.Form):
     """Provider, day and time in the clinic's zone, room, and the reason for an exception."""
 
-    provider = ProviderChoiceField(label=_("Provider"), queryset=None)  # type: ignore[arg-type]
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    provider = UserChoiceField(label=_("Provider"), queryset=get_user_model().objects.none())
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
     minutes = forms.IntegerField(
         label=_("Length (minutes)"), min_value=5, max_value=480, required=False,
@@ -43,17 +51,8 @@ class SlotFields(forms.Form):
     def __init__(self, *args: Any, clinic: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        from django.contrib.auth import get_user_model
-
-        ids = [u.pk for u in availability.providers_for(clinic)]
-        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(pk__in=ids)
-            .order_by(  # type: ignore[attr-defined]
-                "last_name", "first_name", "username"
-            )
-        )
-        self.fields["room"].queryset = Room.objects.filter(clinic=clinic, is_active=True)  # type: ignore[attr-defined]
+        field_of(self, "provider", UserChoiceField).queryset = providers_of(clinic)
+        field_of(self, "room", forms.ModelChoiceField).queryset = Room.objects.filter(clinic=clinic, is_active=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -80,9 +79,7 @@ class BookingForm(SlotFields):
 
     def __init__(self, *args: Any, clinic: Any, ask_patient: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, clinic=clinic, **kwargs)
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            clinic=clinic, is_active=True
-        )
+        field_of(self, "appointment_type", forms.ModelChoiceField).queryset = types_of(clinic.pk)
         if ask_patient:
             self.fields["mrn"] = forms.CharField(
                 label=_("Patient's MRN"), max_length=32, validators=[no_markup],
@@ -100,29 +97,20 @@ class CancelForm(forms.Form):
 
 
 class DayPickForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
 
 
 class NextFreeForm(forms.Form):
     appointment_type = forms.ModelChoiceField(label=_("Type"), queryset=AppointmentType.objects.none())
-    provider = ProviderChoiceField(label=_("Provider"), queryset=None, required=False, empty_label=_("Anyone"))  # type: ignore[arg-type]
-    day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    provider = UserChoiceField(
+        label=_("Provider"), queryset=get_user_model().objects.none(), required=False, empty_label=_("Anyone")
+    )
+    day = forms.DateField(label=_("From"), widget=DateInput(), required=False)
 
     def __init__(self, *args: Any, clinic: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            clinic=clinic, is_active=True
-        )
-        ids = [u.pk for u in availability.providers_for(clinic)]
-        self.fields["provider"].queryset = (  # type: ignore[attr-defined]
-            get_user_model()
-            .objects.filter(pk__in=ids)
-            .order_by(  # type: ignore[attr-defined]
-                "last_name", "first_name", "username"
-            )
-        )
+        field_of(self, "appointment_type", forms.ModelChoiceField).queryset = types_of(clinic.pk)
+        field_of(self, "provider", UserChoiceField).queryset = providers_of(clinic)
 
     def clean_day(self) -> date | None:
         day = self.cleaned_data.get("day")
@@ -138,10 +126,7 @@ class FollowUpRuleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        clinic_id = self.instance.clinic_id
-        self.fields["appointment_type"].queryset = AppointmentType.objects.filter(  # type: ignore[attr-defined]
-            clinic_id=clinic_id, is_active=True
-        )
+        field_of(self, "appointment_type", forms.ModelChoiceField).queryset = types_of(self.instance.clinic_id)
 
 
 class ReminderSettingsForm(forms.Form):

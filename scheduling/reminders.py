@@ -44,6 +44,7 @@ from notifications.phones import normalize_phone
 from notifications.selectors import failed_messages, messages_for_owners
 from patients.models import PatientStatus
 
+from .followups import appointment_item
 from .models import (
     UPCOMING_STATUSES,
     Appointment,
@@ -392,17 +393,9 @@ def answer_by_link(*, raw: str, confirm: bool) -> Answer:
             appointment.status = AppointmentStatus.CONFIRMED
             appointment.save(update_fields=["status", "updated_at"])
     else:
-        FollowUp.objects.get_or_create(
-            patient=appointment.patient,
+        appointment_item(
+            appointment,
             kind=FollowUpKind.CANCEL_REQUEST,
-            source_key=f"appointment:{appointment.pk}",
-            defaults={
-                "clinic": appointment.clinic,
-                "due_date": appointment.local_start().date(),
-                "reason": _("Asked by link to cancel %(type)s") % {"type": appointment.appointment_type.name},
-                "appointment_type": appointment.appointment_type,
-                "provider_id": appointment.provider_id,
-                "source_appointment": appointment,
-            },
+            reason=_("Asked by link to cancel %(type)s") % {"type": appointment.appointment_type.name},
         )
     return Answer(appointment, None)

@@ -23,9 +23,11 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from clinics.models import Membership
+from clinics.recording import attribute, save_fields, save_record
 from patients.models import Patient, PatientStatus
 
 from . import availability, reminders
+from .followups import appointment_item
 from .models import (
     BLOCKING_STATUSES,
     Appointment,
@@ -34,6 +36,7 @@ from .models import (
     ClinicReminderSettings,
     FollowUp,
     FollowUpKind,
+    FollowUpRule,
     FollowUpStatus,
     Room,
 )
@@ -236,12 +239,12 @@ def book(
         room=room,
         override_reason=override_reason,
     )
-    appointment._history_user = by  # type: ignore[attr-defined]
+    attribute(appointment, by=by)
     _insert(appointment)
     reminders.schedule(appointment)
     if follow_up is not None:
         follow_up.status, follow_up.appointment = FollowUpStatus.BOOKED, appointment
-        follow_up._history_user = by  # type: ignore[attr-defined]
+        attribute(follow_up, by=by)
         follow_up.save()
     return appointment
 
@@ -263,8 +266,7 @@ def _move(appointment: Appointment, status: str, *, by: Any, **fields: Any) -> A
     for name, value in fields.items():
         setattr(appointment, name, value)
     appointment.full_clean(exclude=RELATIONS, validate_unique=False, validate_constraints=False)
-    appointment._history_user = by  # type: ignore[attr-defined]
-    appointment.save(update_fields=["status", *fields, "updated_at"])
+    save_fields(appointment, by=by, fields=["status", *fields, "updated_at"])
     return appointment
 
 
@@ -272,7 +274,7 @@ def _release_follow_up(appointment: Appointment, *, by: Any) -> None:
     """A cancelled booking puts its worklist item back on the list."""
     for item in FollowUp.objects.filter(appointment=appointment, status=FollowUpStatus.BOOKED):
         item.status, item.appointment = FollowUpStatus.OPEN, None
-        item._history_user = by  # type: ignore[attr-defined]
+        attribute(item, by=by)
         item.save()
 
 
@@ -354,19 +356,11 @@ def mark_no_show(*, appointment: Appointment, by: Any) -> Appointment:
         raise ValidationError(_("An appointment that has not started yet cannot be a no-show."), code="future")
     _move(appt, AppointmentStatus.NO_SHOW, by=by)
     reminders.unschedule(appt)
-    item, _created = FollowUp.objects.get_or_create(
-        patient=appt.patient,
+    appointment_item(
+        appt,
         kind=FollowUpKind.NO_SHOW,
-        source_key=f"appointment:{appt.pk}",
-        defaults={
-            "clinic": appt.clinic,
-            "due_date": appt.local_start().date(),
-            "reason": _("Did not come to %(type)s") % {"type": appt.appointment_type.name},
-            "appointment_type": appt.appointment_type,
-            "provider": appt.provider,
-            "source_appointment": appt,
-            "source_intervention": appt.intervention,
-        },
+        reason=_("Did not come to %(type)s") % {"type": appt.appointment_type.name},
+        source_intervention=appt.intervention,
     )
     return appt
 
@@ -378,7 +372,7 @@ def dismiss_follow_up(*, follow_up: FollowUp, by: Any) -> FollowUp:
     if item.status != FollowUpStatus.OPEN:
         raise ValidationError(_("This worklist item is already booked or closed."), code="follow_up_closed")
     item.status, item.closed_reason = FollowUpStatus.CLOSED, "dismissed"
-    item._history_user = by  # type: ignore[attr-defined]
+    attribute(item, by=by)
     item.save()
     return item
 
@@ -400,23 +394,20 @@ def local_datetime(clinic: Any, day: Any, at: Any) -> datetime:
 @transaction.atomic
 def rule_update(
     *,
-    rule: Any,
+    rule: FollowUpRule,
     by: Any,
     offset_days: int,
     window_days: int,
     appointment_type: AppointmentType,
     reason: str,
     is_active: bool,
-) -> Any:
+) -> FollowUpRule:
     """A clinic admin changes one follow-up rule; items still open follow it at their next sync."""
     if appointment_type.clinic_id != rule.clinic_id:
         raise ValidationError({"appointment_type": _("Choose one of this clinic's appointment types.")})
     rule.offset_days, rule.window_days, rule.appointment_type = offset_days, window_days, appointment_type
     rule.reason, rule.is_active = reason, is_active
-    rule.full_clean()
-    rule._history_user = by
-    rule.save()
-    return rule
+    return save_record(rule, by=by)
 
 
 @transaction.atomic
@@ -428,6 +419,6 @@ def reminder_settings_update(
     row = row or ClinicReminderSettings(clinic=clinic)
     row.hours_before, row.quiet_start, row.quiet_end = hours_before, quiet_start, quiet_end
     row.full_clean(exclude=["clinic"], validate_unique=False)
-    row._history_user = by  # type: ignore[attr-defined]
+    attribute(row, by=by)
     row.save()
     return row

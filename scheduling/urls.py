@@ -38,23 +38,14 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("appointments/<uuid:appointment_id>/reminders/resend/", views.reminder_resend, name="reminder_resend"),
-    # One route per click (no free-form action in the path, so every route is a known page).
-    path(
-        "appointments/<uuid:appointment_id>/confirm/", views.appointment_action, {"action": "confirm"}, name="confirm"
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/check-in/",
-        views.appointment_action,
-        {"action": "check-in"},
-        name="check_in",
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/no-show/", views.appointment_action, {"action": "no-show"}, name="no_show"
-    ),
-    path(
-        "appointments/<uuid:appointment_id>/complete/",
-        views.appointment_action,
-        {"action": "complete"},
-        name="complete",
+    # One route per click of views.ACTIONS (no free-form action in the path: every route is a known page).
+    *(
+        path(
+            f"appointments/<uuid:appointment_id>/{action}/",
+            views.appointment_action,
+            {"action": action},
+            name=action.replace("-", "_"),
+        )
+        for action in views.ACTIONS
     ),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from notifications import services
+from notifications import dispatch, services
 from notifications.models import Message
 
 
@@ -38,3 +38,10 @@ def queue_sms(key: str, *, recipient: str = "+14155550123", **overrides: Any) ->
         **overrides,
     }
     return services.enqueue(**fields)
+
+
+def dispatched(message: Message) -> Message:
+    """``message`` as it stands after one run of the dispatcher."""
+    dispatch.dispatch_due()
+    message.refresh_from_db()
+    return message

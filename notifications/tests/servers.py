@@ -39,7 +39,7 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         with self.lock:
-            self.messages.append(parsed)  # type: ignore[arg-type]
+            self.messages.append(parsed)
         return "250 Message accepted for delivery"
 
 

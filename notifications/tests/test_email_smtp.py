@@ -13,7 +13,7 @@ from notifications import dispatch
 from notifications.ics import ics_attachment, ics_event
 from notifications.models import Message, Status
 
-from .factories import queue_email
+from .factories import dispatched, queue_email
 from .servers import SmtpSink
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +70,7 @@ def test_an_unreachable_smtp_server_is_retried_later(settings: Any) -> None:
     settings.EMAIL_TIMEOUT = 5
     message = queue_email("appt:43:48h")
 
-    dispatch.dispatch_due()
-
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.PENDING
     assert message.attempts == 1
     assert message.due_at > message.updated_at - timedelta(seconds=1)

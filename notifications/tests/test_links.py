@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
+from conftest import all_at_once
 from notifications import links
 from notifications.links import Problem
 from notifications.logging import ScrubLinkTokenFilter
@@ -109,24 +108,7 @@ def test_revoke_expires_the_owners_links() -> None:
 def test_concurrent_consumes_of_one_token_give_one_winner() -> None:
     raw = _issue()
     threads_n = 8
-    barrier = threading.Barrier(threads_n)
-    results: list[Problem | None] = []
-    lock = threading.Lock()
-
-    def attempt() -> None:
-        try:
-            barrier.wait(timeout=30)
-            problem = links.consume(raw, purpose="appointment_confirm").problem
-            with lock:
-                results.append(problem)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = all_at_once(threads_n, lambda _i: links.consume(raw, purpose="appointment_confirm").problem)
     assert sorted(results, key=str) == sorted([None] + [Problem.USED] * (threads_n - 1), key=str)
     assert PatientLink.objects.get().used_count == 1
 

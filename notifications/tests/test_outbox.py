@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from conftest import all_at_once
 from notifications import checks, dispatch, selectors, services
 from notifications.models import Message, Status
 
-from .factories import queue_email, queue_sms
+from .factories import dispatched, queue_email, queue_sms
 from .servers import FakeSmsProvider
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +98,7 @@ def test_a_message_whose_owner_says_no_is_skipped_with_the_reason(
     message = queue_email("appt:3:2h")
     registered_check["reason"] = "appointment cancelled"
 
-    dispatch.dispatch_due()
-
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.SKIPPED
     assert message.last_error == "appointment cancelled"
     assert registered_check["seen"] == [message.pk]
@@ -109,9 +108,7 @@ def test_a_message_whose_owner_says_no_is_skipped_with_the_reason(
 def test_a_message_whose_owner_still_wants_it_is_sent(registered_check: dict[str, Any], mailoutbox: list[Any]) -> None:
     message = queue_email("appt:4:2h")
 
-    dispatch.dispatch_due()
-
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.SENT
     assert message.sent_at is not None
     assert registered_check["seen"] == [message.pk]
@@ -121,16 +118,14 @@ def test_a_message_whose_owner_still_wants_it_is_sent(registered_check: dict[str
 
 def test_a_purpose_without_a_check_is_sent(mailoutbox: list[Any]) -> None:
     message = queue_email("unknown:1", purpose="nobody_checks_this")
-    dispatch.dispatch_due()
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.SENT
     assert len(mailoutbox) == 1
 
 
 def test_a_message_not_yet_due_waits(mailoutbox: list[Any]) -> None:
     message = queue_email("later:1", due_at=timezone.now() + timedelta(hours=2))
-    dispatch.dispatch_due()
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.PENDING
     assert mailoutbox == []
 
@@ -145,8 +140,7 @@ def test_transient_failures_back_off_then_fail_after_max_attempts(
     delays = []
     with time_machine.travel(start, tick=False) as clock:
         for attempt in range(1, 5):
-            dispatch.dispatch_due()
-            message.refresh_from_db()
+            dispatched(message)
             assert message.attempts == attempt
             if attempt < 4:
                 assert message.status == Status.PENDING
@@ -154,8 +148,7 @@ def test_transient_failures_back_off_then_fail_after_max_attempts(
                 delays.append(message.due_at - timezone.now())
                 # Nothing happens before the new due time...
                 clock.move_to(message.due_at - timedelta(seconds=1))
-                dispatch.dispatch_due()
-                message.refresh_from_db()
+                dispatched(message)
                 assert message.attempts == attempt
                 clock.move_to(message.due_at)
     assert delays == [timedelta(seconds=60), timedelta(seconds=120), timedelta(seconds=240)]
@@ -168,8 +161,7 @@ def test_transient_failures_back_off_then_fail_after_max_attempts(
 def test_a_refusal_by_the_provider_fails_at_once(failing_provider: FakeSmsProvider) -> None:
     failing_provider.status = 400
     message = queue_sms("sms:refused")
-    dispatch.dispatch_due()
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.FAILED
     assert message.attempts == 1
     assert "HTTP 400" in message.last_error
@@ -287,8 +279,7 @@ def test_an_unreachable_provider_is_a_transient_failure(settings: Any) -> None:
     settings.FBSS_SMS_BACKEND = "notifications.sms.HttpBackend"
     settings.FBSS_SMS_HTTP_URL = f"http://127.0.0.1:{free_port()}/send"
     message = queue_sms("sms:down")
-    dispatch.dispatch_due()
-    message.refresh_from_db()
+    dispatched(message)
     assert message.status == Status.PENDING
     assert message.attempts == 1
     assert "unreachable" in message.last_error
@@ -356,25 +347,12 @@ def test_the_selector_lists_many_owners_in_one_query(django_assert_max_num_queri
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_enqueues_of_one_key_make_one_row() -> None:
     threads_n = 6
-    barrier = threading.Barrier(threads_n)
-    pks: list[int] = []
-    lock = threading.Lock()
 
-    def attempt() -> None:
-        try:
-            barrier.wait(timeout=30)
-            with transaction.atomic():
-                pk = queue_email("race:1").pk
-            with lock:
-                pks.append(pk)
-        finally:
-            connection.close()
+    def attempt(_i: int) -> int:
+        with transaction.atomic():
+            return queue_email("race:1").pk
 
-    threads = [threading.Thread(target=attempt) for _ in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    pks = [r for r in all_at_once(threads_n, attempt) if isinstance(r, int)]
     assert len(pks) == threads_n
     assert len(set(pks)) == 1
     assert Message.objects.count() == 1

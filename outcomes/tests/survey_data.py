@@ -12,6 +12,20 @@ from django.utils import timezone
 from outcomes import surveys
 from outcomes.models import SurveyInvitation, SurveySchedule, SurveyWave
 
+# The ODI's ten sections in the order of the questionnaire.
+ODI_SECTIONS = [
+    "pain_intensity",
+    "personal_care",
+    "lifting",
+    "walking",
+    "sitting",
+    "standing",
+    "sleeping",
+    "sex_life",
+    "social_life",
+    "travelling",
+]
+
 # The journey's instruments: quick to answer, PHQ-9 for the safety rule.
 SHORT = ["nrs_back", "nrs_leg", "phq9"]
 

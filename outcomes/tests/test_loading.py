@@ -17,21 +17,9 @@ from outcomes.licensed_text import load_licensed_text
 from outcomes.models import Instrument, InstrumentVersion, VersionSource
 from outcomes.scoring import score
 from outcomes.services import instrument_version_load, instruments_load_shipped
+from outcomes.tests.survey_data import ODI_SECTIONS
 
 pytestmark = pytest.mark.django_db
-
-ODI_SECTIONS = [
-    "pain_intensity",
-    "personal_care",
-    "lifting",
-    "walking",
-    "sitting",
-    "standing",
-    "sleeping",
-    "sex_life",
-    "social_life",
-    "travelling",
-]
 
 
 def load(directory: Path = SHIPPED_DIR) -> str:

@@ -12,19 +12,7 @@ from hypothesis import strategies as st
 
 from outcomes.definitions import SHIPPED_DIR, InstrumentDefinition, load_definition_file, parse_definition
 from outcomes.scoring import METHODS, InvalidAnswer, change, round_half_up, score
-
-ODI_SECTIONS = [
-    "pain_intensity",
-    "personal_care",
-    "lifting",
-    "walking",
-    "sitting",
-    "standing",
-    "sleeping",
-    "sex_life",
-    "social_life",
-    "travelling",
-]
+from outcomes.tests.survey_data import ODI_SECTIONS
 
 
 def shipped(key: str) -> InstrumentDefinition:

@@ -12,10 +12,9 @@ from math import sqrt
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conftest import queries_of
 from outcomes import charts
 from outcomes.scoring import change, score_spec
 from outcomes.selectors import change_band
@@ -116,8 +115,10 @@ def test_the_renderer_draws_each_point_the_band_and_the_event_lines() -> None:
     groups = {g.get("data-series"): g for g in root.iterfind(".//svg:g[@class='series']", NS)}
     assert [len(g.findall("*[@class='point']")) for g in groups.values()] == [4, 1, 0]
     assert groups["nrs_back"].find("svg:rect[@class='point']", NS) is not None  # its own marker shape
-    assert groups["odi"].find("svg:polyline", NS).get("stroke-dasharray") is None  # type: ignore[union-attr]
-    assert groups["nrs_back"].find("svg:polyline", NS).get("stroke-dasharray") == "6 3"  # type: ignore[union-attr]
+    odi_line, nrs_line = groups["odi"].find("svg:polyline", NS), groups["nrs_back"].find("svg:polyline", NS)
+    assert odi_line is not None and nrs_line is not None
+    assert odi_line.get("stroke-dasharray") is None
+    assert nrs_line.get("stroke-dasharray") == "6 3"
     bands = root.findall(".//svg:rect[@class='band']", NS)
     assert [(b.get("data-series"), b.get("data-low"), b.get("data-high")) for b in bands] == [("odi", "30", "50")]
     lines = root.findall(".//svg:line[@class='event']", NS)
@@ -167,13 +168,17 @@ def _history(patient: Any, physician: Any, versions: Any, months: int = 4) -> No
             score_of("phq9", 12, patient, versions, on)
 
 
+def _charted(client: Any, patient: Any, physician: Any, *, months: int) -> tuple[str, ET.Element]:
+    """``months`` of scores and a plan for ``patient``; the chart page as the client sees it, and its SVG."""
+    _history(patient, physician, load_versions(), months=months)
+    html = client.get(reverse("patients:chart", args=[patient.public_id])).content.decode()
+    return html, _section_svg(html)
+
+
 def test_the_chart_draws_the_scores_the_band_and_the_treatment_events(
     login: Any, physician_a: Any, patient_a: Any
 ) -> None:
-    versions = load_versions()
-    _history(patient_a, physician_a, versions, months=4)
-    html = login(physician_a).get(reverse("patients:chart", args=[patient_a.public_id])).content.decode()
-    root = _section_svg(html)
+    html, root = _charted(login(physician_a), patient_a, physician_a, months=4)
     counts = {g.get("data-series"): len(g.findall("*[@class='point']")) for g in root.iterfind(".//svg:g[@class='series']", NS)}
     assert counts == {"odi": 4, "nrs_back": 4, "nrs_leg": 0, "phq9": 2, "gad7": 0}
     bands = {
@@ -190,10 +195,7 @@ def test_the_chart_draws_the_scores_the_band_and_the_treatment_events(
 def test_the_table_beside_the_chart_holds_the_same_figures_as_the_points(
     login: Any, physician_a: Any, patient_a: Any
 ) -> None:
-    versions = load_versions()
-    _history(patient_a, physician_a, versions, months=3)
-    html = login(physician_a).get(reverse("patients:chart", args=[patient_a.public_id])).content.decode()
-    root = _section_svg(html)
+    html, root = _charted(login(physician_a), patient_a, physician_a, months=3)
     drawn = sorted(
         (g.get("data-series"), p.get("data-date"), p.get("data-value"))
         for g in root.iterfind(".//svg:g[@class='series']", NS)
@@ -214,12 +216,6 @@ def test_front_desk_does_not_see_the_outcome_scores(login: Any, frontdesk_a: Any
     assert "outcomes-chart" not in html
 
 
-def _count(client: Any, address: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(address).status_code == 200
-    return len(ctx.captured_queries)
-
-
 # The whole chart page; the outcomes section's own share is 4 (versions, scores, interventions, plans).
 CHART_MAX = 30
 
@@ -231,13 +227,13 @@ def test_the_chart_query_count_does_not_grow_with_two_years_of_six_instruments(
     client = login(physician_a)
     address = reverse("patients:chart", args=[patient_a.public_id])
     _history(patient_a, physician_a, versions, months=1)
-    few = _count(client, address)
+    few = queries_of(client, address)
     for month in range(24):  # two years, monthly, of six instruments
         on = START + timedelta(days=30 * month)
         for key, value in (("odi", 44 - month), ("nrs_back", 8 - month // 4), ("nrs_leg", 6 - month // 5),
                            ("phq9", 14 - month // 3), ("gad7", 9 - month // 3), ("pgic", 1 + month % 7)):  # fmt: skip
             score_of(key, value, patient_a, versions, on)
-    assert _count(client, address) == few
+    assert queries_of(client, address) == few
     with django_assert_max_num_queries(CHART_MAX):
         html = client.get(address).content.decode()
     assert len(_section_svg(html).findall(".//*[@class='point']")) == 3 + 24 * 5

@@ -11,12 +11,11 @@ from math import sqrt
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinics.roles import Role
 from clinics.tests.factories import member
+from conftest import queries_of
 from outcomes.models import InvitationStatus, SafetyAlert, SurveyInvitation
 from patients.tests.factories import PatientFactory
 from treatments.models import InterventionStatus, Modality, PlanStatus
@@ -219,12 +218,6 @@ def test_an_acknowledged_alert_leaves_the_worklist(login: Any, physician_a: Any,
     assert 'data-kind="alert"' not in html
 
 
-def _count(client: Any, address: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(address).status_code == 200
-    return len(ctx.captured_queries)
-
-
 # Session, user, membership and savepoints, plus the report's 5 (versions, rates, changes,
 # responders, the physicians of the filter) and the home page's other panels.
 PAGE_MAX = 14
@@ -235,7 +228,7 @@ def test_the_page_and_the_worklist_do_not_grow_with_the_data(
     login: Any, physician_a: Any, clinic_a: Any, clinic_data: dict, django_assert_max_num_queries: Any
 ) -> None:
     client = login(physician_a)
-    page_few, home_few = _count(client, PAGE), _count(client, "/")
+    page_few, home_few = queries_of(client, PAGE), queries_of(client, "/")
     versions, schedule = clinic_data["versions"], make_schedule(clinic_a, "Second")
     today = clinic_data["today"]
     for n in range(15):
@@ -244,8 +237,8 @@ def test_the_page_and_the_worklist_do_not_grow_with_the_data(
         invitations = enrol(patient, schedule, today - timedelta(days=100 - n))
         answer(invitations["baseline"], versions, "odi", 40 + 2 * (n % 5))
         answer(invitations["w6"], versions, "odi", 30 + 4 * (n % 7))
-    assert _count(client, PAGE) == page_few
-    assert _count(client, "/") == home_few
+    assert queries_of(client, PAGE) == page_few
+    assert queries_of(client, "/") == home_few
     with django_assert_max_num_queries(PAGE_MAX):
         client.get(PAGE + f"?physician={physician_a.pk}")
     with django_assert_max_num_queries(HOME_MAX):
@@ -256,6 +249,8 @@ def test_a_wave_with_one_follow_up_has_a_mean_and_no_interval(login: Any, physic
     today = clinic_data["today"]
     rows = _csv(login(physician_a), f"?start={today - timedelta(days=20)}&end={today - timedelta(days=10)}")
     changes = [r for r in rows if r["table"] == "mean_change" and r["instrument"] == "odi"]
+    baseline, w6 = SERIES["p5"]["baseline"], SERIES["p5"]["w6"]
+    assert baseline is not None and w6 is not None
     assert [(r["wave_or_group"], r["n"], r["value"], r["ci_low"], r["ci_high"]) for r in changes] == [
-        ("6 weeks", "1", f"{SERIES['p5']['w6'] - SERIES['p5']['baseline']:.2f}", "", "")  # type: ignore[operator]
+        ("6 weeks", "1", f"{w6 - baseline:.2f}", "", "")
     ]

@@ -4,16 +4,13 @@ SMTP (aiosmtpd), and of two simultaneous submissions exactly one counts."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
 from django.test import Client
 
-from conftest import wait_for
+from conftest import race, wait_for
 from notifications.models import Message, Status
 from notifications.tests.servers import SmtpSink
 from outcomes import surveys
@@ -73,53 +70,17 @@ def test_the_item_nine_alert_email_reaches_the_physician_through_the_worker_with
     assert invitation.status == InvitationStatus.OPEN  # nothing submitted, the alert went anyway
 
 
-def _waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
-        return int(cursor.fetchone()[0])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_submissions_give_one_response(patient_a: Any, physician_a: Any, clinic_a: Any) -> None:
     invitation, token = _setup(patient_a, physician_a, clinic_a)
     for page in pages_for(invitation):
         page_save(invitation=invitation, page=page, answers={"pain": "4"} if page.number < 3 else PHQ9_CALM)
-    outcomes: dict[str, object] = {}
-    first_in, release = threading.Event(), threading.Event()
 
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                invitation_submit(invitation=SurveyInvitation.objects.get(pk=invitation.pk), raw_token=token)
-                first_in.set()
-                assert release.wait(20)  # hold the row lock until the second waits on it
-            outcomes["first"] = "submitted"
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            outcomes["first"] = exc
-        finally:
-            first_in.set()
-            connections.close_all()
+    def submit() -> str:
+        invitation_submit(invitation=SurveyInvitation.objects.get(pk=invitation.pk), raw_token=token)
+        return "submitted"
 
-    def second() -> None:
-        try:
-            assert first_in.wait(20)
-            invitation_submit(invitation=SurveyInvitation.objects.get(pk=invitation.pk), raw_token=token)
-            outcomes["second"] = "submitted"
-        except Exception as exc:  # noqa: BLE001
-            outcomes["second"] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 20
-    while _waiting_on_a_lock() == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    blocked = _waiting_on_a_lock() > 0
-    release.set()
-    for t in threads:
-        t.join(30)
+    outcomes, blocked = race(submit, submit)
     assert blocked, "the second submission never waited on the first: the race was not exercised"
     assert outcomes["first"] == "submitted"
     assert isinstance(outcomes["second"], SurveyClosed) and outcomes["second"].reason == "completed"
@@ -128,4 +89,3 @@ def test_two_simultaneous_submissions_give_one_response(patient_a: Any, physicia
     assert ResponseScore.objects.filter(response__invitation=invitation, key="pain").count() == 2
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.COMPLETED
-

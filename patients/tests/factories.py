@@ -5,6 +5,17 @@ import factory
 from clinics.tests.factories import ClinicFactory
 from patients.models import Diagnosis, Evaluation, Patient, PriorSurgery
 
+_TAG_LETTERS = "bcdfghjklmnpqrstvwxz"  # no vowels: a tag never spells a word
+
+
+def name_tag(n: int) -> str:
+    """Four letters, one fixed-width tag per sequence number (160,000 before they repeat)."""
+    letters = []
+    for _ in range(4):
+        n, digit = divmod(n, len(_TAG_LETTERS))
+        letters.append(_TAG_LETTERS[digit])
+    return "".join(reversed(letters))
+
 
 class PatientFactory(factory.django.DjangoModelFactory[Patient]):
     class Meta:
@@ -12,8 +23,14 @@ class PatientFactory(factory.django.DjangoModelFactory[Patient]):
 
     clinic = factory.SubFactory(ClinicFactory)
     mrn = factory.Sequence(lambda n: f"MRN{n:05d}")
-    given_name = factory.Faker("first_name")
-    family_name = factory.Faker("last_name")
+    class Params:
+        given = factory.Faker("first_name")
+        family = factory.Faker("last_name")
+
+    # A real name with a tag no page text and no other factory patient's name contains, so that
+    # "the name is not on this page" can only fail when the name really is there.
+    given_name = factory.LazyAttributeSequence(lambda p, n: f"{p.given}-Xq{name_tag(n)}")
+    family_name = factory.LazyAttributeSequence(lambda p, n: f"{p.family}-Qz{name_tag(n)}")
     date_of_birth = factory.Faker(
         "date_between", start_date=datetime.date(1940, 1, 1), end_date=datetime.date(2000, 12, 31)
     )

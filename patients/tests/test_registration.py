@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import threading
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
+from conftest import all_at_once
 from patients import services
 from patients.models import Patient, PatientNumbering
 from patients.tests.factories import PatientFactory
@@ -131,23 +130,11 @@ def test_the_form_leaves_an_empty_mrn_to_the_clinics_numbering(login: Any, front
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_distinct_mrns(clinic_a: Any, frontdesk_a: Any) -> None:
     """Eight registrations at once on PostgreSQL: the row lock hands out eight distinct numbers."""
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
-    def register(i: int) -> None:
-        try:
-            barrier.wait()
-            _register(clinic_a, frontdesk_a, given_name=f"P{i}", family_name=f"Q{i}")
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def register(i: int) -> Patient:
+        return _register(clinic_a, frontdesk_a, given_name=f"P{i}", family_name=f"Q{i}")
 
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = [r for r in all_at_once(8, register) if isinstance(r, Exception)]
     assert errors == []
     mrns = sorted(Patient.objects.filter(clinic=clinic_a).values_list("mrn", flat=True))
     assert mrns == [f"{n:06d}" for n in range(1, 9)]

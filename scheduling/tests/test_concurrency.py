@@ -4,18 +4,17 @@ Each transaction's own overlap check passes (it cannot see the other's uncommitt
 second then waits on the constraint until the first commits, and is refused with a clear message.
 """
 
-import threading
-import time
 from datetime import datetime
 from datetime import time as clock
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from clinics.roles import Role
 from clinics.tests.factories import ClinicFactory, member
+from conftest import race
 from patients.tests.factories import PatientFactory
 from scheduling import services
 from scheduling.followups import ensure_clinic_defaults
@@ -24,52 +23,8 @@ from scheduling.models import Appointment, AppointmentStatus, Room
 from .conftest import MONDAY, type_of, working_week
 
 
-def _waiting_on_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return cursor.fetchone()[0]
-
-
 def _race(first_kwargs: dict[str, Any], second_kwargs: dict[str, Any]) -> tuple[dict[str, object], bool]:
-    outcomes: dict[str, object] = {}
-    first_booked = threading.Event()
-    release_first = threading.Event()
-
-    def book_first() -> None:
-        try:
-            with transaction.atomic():
-                outcomes["first"] = services.book(**first_kwargs)
-                first_booked.set()
-                assert release_first.wait(20)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            outcomes["first"] = exc
-        finally:
-            first_booked.set()
-            connections.close_all()
-
-    def book_second() -> None:
-        try:
-            assert first_booked.wait(20)
-            with transaction.atomic():
-                outcomes["second"] = services.book(**second_kwargs)
-        except Exception as exc:  # noqa: BLE001
-            outcomes["second"] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=book_first), threading.Thread(target=book_second)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 20
-    while _waiting_on_a_lock() == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    blocked = _waiting_on_a_lock() > 0
-    release_first.set()
-    for t in threads:
-        t.join(30)
-    return outcomes, blocked
+    return race(lambda: services.book(**first_kwargs), lambda: services.book(**second_kwargs))
 
 
 @pytest.fixture

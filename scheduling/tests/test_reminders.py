@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
 # The Friday before MONDAY, noon in Chicago: every test's "now" unless it says otherwise.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=CHICAGO)
+TEN = datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO)  # the usual appointment's start
 TOKEN_IN_BODY = r"/a/([A-Za-z0-9_-]{43})/"
 
 
@@ -57,6 +58,12 @@ def book(clinic: Any, who: Any, doctor: Any, at: datetime, **kw: Any) -> Appoint
     )  # fmt: skip
 
 
+def send_the_48h_reminder(appointment: Appointment, clock: Any) -> None:
+    """The clock one hour past the 48-hour reminder's due time, and the outbox run once."""
+    clock.move_to(appointment.starts_at - timedelta(hours=47))
+    dispatch.dispatch_due()
+
+
 def rows(appointment: Appointment) -> list[Message]:
     return list(Message.objects.filter(owner_ref=appointment.owner_ref).order_by("due_at"))
 
@@ -73,7 +80,7 @@ def token_of(message: Message) -> str:
 
 
 def test_booking_queues_e_mail_reminders_48_and_2_hours_before(clinic, physician_a):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     first, second = rows(a)
     assert (first.channel, second.channel) == ("email", "email")
     assert first.due_at == a.starts_at - timedelta(hours=48)
@@ -95,7 +102,7 @@ def test_booking_queues_e_mail_reminders_48_and_2_hours_before(clinic, physician
 
 
 def test_booking_twice_the_same_reminders_is_idempotent(clinic, physician_a):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     reminders.schedule(a)
     assert len(rows(a)) == 2
 
@@ -103,7 +110,7 @@ def test_booking_twice_the_same_reminders_is_idempotent(clinic, physician_a):
 def test_a_patient_who_prefers_sms_gets_sms_in_e164(clinic, physician_a, settings):
     settings.FBSS_SMS_DEFAULT_REGION = "US"
     who = patient(clinic, preferred_channel="sms", consent_sms=True, mobile_phone="(312) 555-0142")
-    a = book(clinic, who, physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, who, physician_a, TEN)
     messages = rows(a)
     assert [m.channel for m in messages] == ["sms", "sms"]
     assert {m.recipient for m in messages} == {"+13125550142"}
@@ -125,7 +132,7 @@ def test_a_patient_who_prefers_sms_gets_sms_in_e164(clinic, physician_a, setting
     ],
 )  # fmt: skip
 def test_the_channel_follows_preference_consent_and_a_usable_number(clinic, physician_a, fields, expected):
-    a = book(clinic, patient(clinic, **fields), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic, **fields), physician_a, TEN)
     channels = {m.channel for m in rows(a)}
     assert channels == ({expected} if expected else set())
 
@@ -206,7 +213,7 @@ def test_quiet_hours_are_read_in_the_clinics_zone_not_the_servers(clinic, physic
 
 
 def test_rescheduling_replaces_the_reminders_and_the_link(clinic, physician_a):
-    old = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    old = book(clinic, patient(clinic), physician_a, TEN)
     old_token = token_of(rows(old)[0])
     new = services.reschedule(
         appointment=old, starts_at=datetime.combine(MONDAY, time(14, 0), tzinfo=CHICAGO), by=physician_a
@@ -226,7 +233,7 @@ def test_rescheduling_replaces_the_reminders_and_the_link(clinic, physician_a):
 
 
 def test_cancelling_cancels_the_reminders(clinic, physician_a):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     services.cancel(appointment=a, reason="Patient called", by=physician_a)
     assert {m.status for m in rows(a)} == {Status.CANCELLED}
 
@@ -236,11 +243,10 @@ def test_reminders_of_a_patient_no_longer_active_are_skipped_at_send_time(
     clinic, physician_a, mailoutbox, status, clock
 ):
     who = patient(clinic)
-    a = book(clinic, who, physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, who, physician_a, TEN)
     who.status = status
     who.save()
-    clock.move_to(a.starts_at - timedelta(hours=47))
-    dispatch.dispatch_due()
+    send_the_48h_reminder(a, clock)
     first = rows(a)[0]
     assert first.status == Status.SKIPPED and first.last_error == "patient not active"
     assert mailoutbox == []
@@ -248,11 +254,10 @@ def test_reminders_of_a_patient_no_longer_active_are_skipped_at_send_time(
 
 def test_withdrawn_consent_and_a_cancelled_appointment_skip_at_send_time(clinic, physician_a, mailoutbox, clock):
     who = patient(clinic)
-    a = book(clinic, who, physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, who, physician_a, TEN)
     who.consent_email = False
     who.save()
-    clock.move_to(a.starts_at - timedelta(hours=47))
-    dispatch.dispatch_due()
+    send_the_48h_reminder(a, clock)
     assert rows(a)[0].status == Status.SKIPPED and rows(a)[0].last_error == "no consent to e-mail"
     # A row resent by hand for an appointment cancelled meanwhile is skipped too.
     Appointment.objects.filter(pk=a.pk).update(status=AppointmentStatus.CANCELLED, cancel_reason="x")
@@ -262,9 +267,8 @@ def test_withdrawn_consent_and_a_cancelled_appointment_skip_at_send_time(clinic,
 
 
 def test_a_wanted_reminder_is_sent_once(clinic, physician_a, mailoutbox, clock):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
-    clock.move_to(a.starts_at - timedelta(hours=47))
-    dispatch.dispatch_due()
+    a = book(clinic, patient(clinic), physician_a, TEN)
+    send_the_48h_reminder(a, clock)
     dispatch.dispatch_due()
     assert [m.status for m in rows(a)] == [Status.SENT, Status.PENDING]
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["pat@example.org"]
@@ -274,7 +278,7 @@ def test_a_wanted_reminder_is_sent_once(clinic, physician_a, mailoutbox, clock):
 
 
 def test_the_link_shows_the_appointment_and_confirms_it_once(client, clinic, physician_a):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     url = reverse("appointment_link", args=[token_of(rows(a)[0])])
     page = client.get(url)
     html = page.content.decode()
@@ -291,7 +295,7 @@ def test_the_link_shows_the_appointment_and_confirms_it_once(client, clinic, phy
 
 
 def test_an_expired_link_changes_nothing(client, clinic, physician_a, clock):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     url = reverse("appointment_link", args=[token_of(rows(a)[0])])
     clock.move_to(a.starts_at + timedelta(minutes=1))
     response = client.post(url, {"answer": "confirm"})
@@ -307,7 +311,7 @@ def test_a_guessed_link_is_not_found(client, token):
 
 
 def test_a_link_of_another_purpose_is_not_found(client, clinic, physician_a):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     raw = links.issue(purpose="survey", owner_ref=a.owner_ref, expires_at=a.starts_at)
     assert client.post(f"/a/{raw}/", {"answer": "confirm"}).status_code == 404
     a.refresh_from_db()
@@ -317,7 +321,7 @@ def test_a_link_of_another_purpose_is_not_found(client, clinic, physician_a):
 def test_the_link_needs_csrf_on_post(clinic, physician_a):
     from django.test import Client
 
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     strict = Client(enforce_csrf_checks=True)
     url = reverse("appointment_link", args=[token_of(rows(a)[0])])
     assert strict.post(url, {"answer": "confirm"}).status_code == 403
@@ -327,7 +331,7 @@ def test_the_link_needs_csrf_on_post(clinic, physician_a):
 
 def test_asking_to_cancel_by_link_puts_a_call_back_on_the_worklist(client, login, clinic, physician_a, frontdesk_a):
     who = patient(clinic)
-    a = book(clinic, who, physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, who, physician_a, TEN)
     url = reverse("appointment_link", args=[token_of(rows(a)[0])])
     assert client.post(url, {"answer": "cancel"}).status_code == 200
     a.refresh_from_db()
@@ -349,12 +353,11 @@ def test_a_failed_reminder_shows_on_the_worklist_and_is_resent_from_the_appointm
     from notifications.tests.servers import free_port
 
     who = patient(clinic)
-    a = book(clinic, who, physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, who, physician_a, TEN)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2  # nobody listens
     settings.FBSS_OUTBOX_MAX_ATTEMPTS = 1
-    clock.move_to(a.starts_at - timedelta(hours=47))
-    dispatch.dispatch_due()
+    send_the_48h_reminder(a, clock)
     failed = rows(a)[0]
     assert failed.status == Status.FAILED
     desk = login(frontdesk_a)
@@ -375,7 +378,7 @@ def test_a_failed_reminder_shows_on_the_worklist_and_is_resent_from_the_appointm
 def test_resend_refuses_a_message_of_another_appointment_and_the_outsider(
     login, clinic, physician_a, frontdesk_a, outsider
 ):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     b = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(11, 0), tzinfo=CHICAGO))
     other = rows(b)[0]
     Message.objects.filter(pk=other.pk).update(status=Status.FAILED)
@@ -391,7 +394,9 @@ def test_resend_refuses_a_message_of_another_appointment_and_the_outsider(
 def test_the_worklist_query_count_does_not_grow_with_failed_reminders(
     login, clinic, physician_a, frontdesk_a, django_assert_max_num_queries
 ):
-    from .test_views import WORKLIST_MAX_QUERIES, queries
+    from conftest import queries_of
+
+    from .test_views import WORKLIST_MAX_QUERIES
 
     def fail_some(n: int, start: int) -> None:
         for k in range(start, start + n):
@@ -403,11 +408,11 @@ def test_the_worklist_query_count_does_not_grow_with_failed_reminders(
     url = reverse("scheduling:worklist")
     fail_some(2, 0)
     desk.get(url)
-    few = queries(desk, url)
+    few = queries_of(desk, url)
     fail_some(40, 2)
     with django_assert_max_num_queries(WORKLIST_MAX_QUERIES + 2):  # the first look creates the items
         desk.get(url)
-    assert queries(desk, url) == few
+    assert queries_of(desk, url) == few
     with django_assert_max_num_queries(WORKLIST_MAX_QUERIES):
         html = desk.get(url).content.decode()
     assert html.count("Reminder failed") == 50  # one full page: 84 failed messages, soonest first
@@ -446,7 +451,7 @@ def test_the_front_desks_worklist_shows_sessions_to_book_but_no_medication(login
 
 
 def test_a_reminder_email_with_its_ics_reaches_a_real_smtp_server(clinic, physician_a, settings, clock):
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     clock.move_to(a.starts_at - timedelta(hours=47))
     with SmtpSink() as sink:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -474,7 +479,7 @@ def test_a_refused_link_is_logged_without_its_token(client, clinic, physician_a,
     import io
     import logging
 
-    a = book(clinic, patient(clinic), physician_a, datetime.combine(MONDAY, time(10, 0), tzinfo=CHICAGO))
+    a = book(clinic, patient(clinic), physician_a, TEN)
     token = token_of(rows(a)[0])
     clock.move_to(a.starts_at + timedelta(minutes=1))
     from notifications.logging import ScrubLinkTokenFilter

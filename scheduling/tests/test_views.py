@@ -5,12 +5,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinics.roles import Role
 from clinics.tests.factories import member
+from conftest import queries_of
 from patients.tests.factories import PatientFactory
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus, FollowUp, FollowUpKind, FollowUpStatus
@@ -37,24 +36,18 @@ def fill_day(clinic: Any, providers: list[Any], per_provider: int) -> None:
             )  # fmt: skip
 
 
-def queries(client: Any, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_the_day_view_does_not_grow_with_appointments(
     login, calendar_a, physician_a, physician_a2, frontdesk_a, django_assert_max_num_queries
 ):
     working_week(calendar_a, physician_a2)
     client = login(frontdesk_a)
     fill_day(calendar_a, [physician_a], 2)
-    few = queries(client, DAY_URL)
+    few = queries_of(client, DAY_URL)
     fill_day(calendar_a, [physician_a2], 25)  # a full day: 08:00-16:20
     third = member(calendar_a, Role.PHYSICIAN, "physician.a3")
     working_week(calendar_a, third)
     fill_day(calendar_a, [third], 25)
-    assert queries(client, DAY_URL) == few
+    assert queries_of(client, DAY_URL) == few
     with django_assert_max_num_queries(DAY_MAX_QUERIES):
         response = client.get(DAY_URL)
     html = response.content.decode()
@@ -68,9 +61,9 @@ def test_the_week_view_does_not_grow_with_appointments(
 ):
     client = login(frontdesk_a)
     url = reverse("scheduling:week", args=[physician_a.pk, MONDAY + timedelta(days=2)])
-    few = queries(client, url)
+    few = queries_of(client, url)
     fill_day(calendar_a, [physician_a], 20)
-    assert queries(client, url) == few
+    assert queries_of(client, url) == few
     with django_assert_max_num_queries(DAY_MAX_QUERIES):
         html = client.get(url).content.decode()
     assert html.count('data-testid="column"') == 7 and html.count('data-testid="appointment"') == 20
@@ -92,9 +85,9 @@ def test_the_worklist_does_not_grow_and_shows_who_is_who(login, calendar_a, fron
     client = login(frontdesk_a)
     url = reverse("scheduling:worklist")
     _worklist_items(calendar_a, 2)
-    few = queries(client, url)
+    few = queries_of(client, url)
     made = _worklist_items(calendar_a, 80)
-    assert queries(client, url) == few
+    assert queries_of(client, url) == few
     with django_assert_max_num_queries(WORKLIST_MAX_QUERIES):
         html = client.get(url).content.decode()
     assert html.count('data-testid="worklist-item"') == 50  # one page
@@ -109,9 +102,9 @@ def test_the_worklist_does_not_grow_and_shows_who_is_who(login, calendar_a, fron
 def test_the_home_panels_do_not_grow(login, calendar_a, physician_a, frontdesk_a, django_assert_max_num_queries):
     _worklist_items(calendar_a, 3)
     client = login(frontdesk_a)
-    few = queries(client, "/")
+    few = queries_of(client, "/")
     _worklist_items(calendar_a, 40)
-    assert queries(client, "/") == few
+    assert queries_of(client, "/") == few
     with django_assert_max_num_queries(HOME_MAX_QUERIES):
         html = client.get("/").content.decode()
     assert 'data-testid="panel-worklist"' in html and 'data-testid="panel-arrivals"' in html
@@ -231,11 +224,17 @@ def test_chart_shows_appointments_and_a_book_button(login, calendar_a, physician
     assert "Plan review with" in html  # the timeline entry
 
 
-def test_one_click_check_in_returns_to_the_page(login, calendar_a, physician_a, frontdesk_a, patient_a):
-    a = services.book(
+@pytest.fixture
+def nine_oclock(calendar_a, patient_a, physician_a, frontdesk_a) -> Appointment:
+    """Patient A's follow-up with physician A at 09:00 on Monday, booked by the front desk."""
+    return services.book(
         clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
         starts_at=at(calendar_a, 9), by=frontdesk_a,
     )  # fmt: skip
+
+
+def test_one_click_check_in_returns_to_the_page(login, nine_oclock, frontdesk_a):
+    a = nine_oclock
     client = login(frontdesk_a)
     response = client.post(reverse("scheduling:check_in", args=[a.public_id]), {"next": DAY_URL})
     assert response["Location"] == DAY_URL
@@ -247,11 +246,8 @@ def test_one_click_check_in_returns_to_the_page(login, calendar_a, physician_a, 
     assert client.post(f"/schedule/appointments/{a.public_id}/explode/").status_code == 404
 
 
-def test_cancel_and_reschedule_through_the_screens(login, calendar_a, physician_a, frontdesk_a, patient_a):
-    a = services.book(
-        clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
-        starts_at=at(calendar_a, 9), by=frontdesk_a,
-    )  # fmt: skip
+def test_cancel_and_reschedule_through_the_screens(login, nine_oclock, physician_a, frontdesk_a):
+    a = nine_oclock
     client = login(frontdesk_a)
     response = client.post(reverse("scheduling:reschedule", args=[a.public_id]),
                            {"provider": physician_a.pk, "day": "2026-11-24", "time": "13:00"})  # fmt: skip
@@ -266,12 +262,9 @@ def test_cancel_and_reschedule_through_the_screens(login, calendar_a, physician_
 
 
 def test_the_outsider_gets_404_and_a_therapist_cannot_book(
-    login, calendar_a, physician_a, frontdesk_a, patient_a, outsider
+    login, nine_oclock, calendar_a, physician_a, patient_a, outsider
 ):
-    a = services.book(
-        clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "follow_up"),
-        starts_at=at(calendar_a, 9), by=frontdesk_a,
-    )  # fmt: skip
+    a = nine_oclock
     client = login(outsider)
     assert client.get(reverse("scheduling:appointment", args=[a.public_id])).status_code == 404
     assert client.post(reverse("scheduling:check_in", args=[a.public_id])).status_code == 404

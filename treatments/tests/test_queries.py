@@ -4,12 +4,11 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinics.roles import Role
 from clinics.tests.factories import member
+from conftest import queries_of
 from treatments.models import InterventionStatus, Modality, PlanStatus
 from treatments.tests.factories import (
     CareTeamMemberFactory,
@@ -85,12 +84,6 @@ def outside_medications(patient, by, *, n: int) -> None:
         )  # fmt: skip
 
 
-def count(client, address) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(address).status_code == 200
-    return len(ctx.captured_queries)
-
-
 # Measured: 3 for the session, user and membership, savepoints of ATOMIC_REQUESTS, 4 for the plan
 # and its parts, 1 for the patient's current medication list, the session save.
 PLAN_PAGE_MAX = 13
@@ -102,10 +95,10 @@ def test_the_plan_page_does_not_grow_with_interventions(
 ):
     small = build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
     client = login(physician_a)
-    small_count = count(client, reverse("treatments:detail", args=[small.public_id]))
+    small_count = queries_of(client, reverse("treatments:detail", args=[small.public_id]))
     big = build(patient_a, physician_a, clinic_a, n=25)  # 100 interventions
     outside_medications(patient_a, physician_a, n=10)
-    assert small_count == count(client, reverse("treatments:detail", args=[big.public_id]))
+    assert small_count == queries_of(client, reverse("treatments:detail", args=[big.public_id]))
     with django_assert_max_num_queries(PLAN_PAGE_MAX):
         response = client.get(reverse("treatments:detail", args=[big.public_id]))
     assert response.content.decode().count('data-testid="intervention"') == 100
@@ -118,12 +111,12 @@ def test_the_chart_does_not_grow_with_plans_and_interventions(
     address = reverse("patients:chart", args=[patient_a.public_id])
     build(patient_a, physician_a, clinic_a, n=1, status=PlanStatus.COMPLETED)
     outside_medications(patient_a, physician_a, n=1)
-    few = count(client, address)
+    few = queries_of(client, address)
     build(patient_a, physician_a, clinic_a, n=20)
     outside_medications(patient_a, physician_a, n=10)
     for _ in range(3):
         build(patient_a, physician_a, clinic_a, n=5, status=PlanStatus.COMPLETED)
-    assert count(client, address) == few
+    assert queries_of(client, address) == few
     with django_assert_max_num_queries(CHART_MAX):
         response = client.get(address)
     html = response.content.decode()
