@@ -83,7 +83,7 @@ def test_viewing_a_chart_writes_the_access_log(login, physician_a, patient_a, cl
         physician_a,
         clinic_a,
         patient_a.public_id,
-        AccessLog.Action.VIEW_CHART,
+        AccessLog.Action.VIEW,
     )
 
 
