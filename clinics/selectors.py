@@ -184,7 +184,7 @@ def access_log_rows(clinic: Clinic, filters: LogFilter, *, chunk: int = 500) -> 
 # the worklist, staff); of clinical records, and of the patient's risk factors, only which fields
 # changed: least privilege (issue 11) holds in the audit trail too. Clinicians see every value.
 ADMINISTRATIVE_MODELS = frozenset(
-    {"clinics.Membership", "patients.Patient", "scheduling.Appointment", "scheduling.FollowUp"}
+    {"clinics.Clinic", "clinics.Membership", "patients.Patient", "scheduling.Appointment", "scheduling.FollowUp"}
 )
 CLINICAL_FIELDS = {
     "patients.Patient": frozenset(
@@ -220,8 +220,8 @@ AUDIT_ACTIONS = {"created": "+", "changed": "~", "deleted": "-"}
 
 
 def audited_models() -> list[type[models.Model]]:
-    """Every model with a history table and a path to its clinic: the clinical data we audit."""
-    found = []
+    """Every model with a history table and a path to its clinic, and the clinic's own settings."""
+    found: list[type[models.Model]] = [Clinic]
     for model in apps.get_models():
         if hasattr(model._meta, "simple_history_manager_attribute") and hasattr(model, CLINIC_FIELD):
             found.append(model)
@@ -229,6 +229,8 @@ def audited_models() -> list[type[models.Model]]:
 
 
 def _object_label(record: Any, model: type[models.Model], users: dict[Any, Any]) -> str:
+    if model is Clinic:
+        return str(record.name)
     if model is Membership and record.user_id in users:
         return str(users[record.user_id].get_username())
     return str(getattr(record, "public_id", record.pk))
@@ -241,7 +243,8 @@ def _history_of(
     model: type[models.Model], clinic: Clinic, filters: LogFilter, patients: models.QuerySet[Any] | None
 ) -> models.QuerySet[Any] | None:
     """The model's history rows of ``clinic`` that pass ``filters``, or None when none can."""
-    qs = history(model).filter(**{clinic_path(model): clinic})
+    scope = {"id": clinic.pk} if model is Clinic else {clinic_path(model): clinic}
+    qs = history(model).filter(**scope)
     path = patient_path(model)
     if patients is not None:
         if path is None:

@@ -230,7 +230,7 @@ def test_a_refused_page_writes_no_line(login, frontdesk_a, patient_a) -> None:
 def test_the_audit_trail_pages_over_every_record_type_newest_first(login, clinic_a, clinic_admin_a) -> None:
     patients = PatientFactory.create_batch(40, clinic=clinic_a)
     for p in patients:
-        PriorSurgeryFactory.create(patient=p)  # 80 versions over two tables, + the admin's membership
+        PriorSurgeryFactory.create(patient=p)  # 80 versions over two tables, + the clinic and the admin's membership
     client = login(clinic_admin_a)
 
     seen, stamps, path = [], [], "/clinic/audit/"
@@ -241,7 +241,7 @@ def test_the_audit_trail_pages_over_every_record_type_newest_first(login, clinic
         older = re.search(r'href="\?([^"]+)" data-testid="log-older"', body)
         path = f"/clinic/audit/?{older.group(1).replace('&amp;', '&')}" if older else ""
 
-    assert seen == [50, 31]
+    assert seen == [50, 32]
     assert stamps == sorted(stamps, reverse=True)
 
 
@@ -258,8 +258,8 @@ def test_the_audit_trail_keeps_its_query_count_with_many_rows(
 
     # Per audited model (18) one query for its rows; per model on the page its earlier versions and
     # the related rows of changed keys; the authors; the patients; the form's users; session and
-    # savepoints. Measured 32 with 30 and with 90 patients of three versions each.
-    with django_assert_max_num_queries(32):
+    # savepoints. Measured 33 with 30 and with 90 patients of three versions each.
+    with django_assert_max_num_queries(33):
         response = client.get("/clinic/audit/")
 
     assert len(re.findall(r'data-testid="audit-row"', response.content.decode())) == 50
@@ -308,3 +308,16 @@ def test_the_audit_export_has_each_change_before_and_after_and_is_logged(
     assert (change["Before"], change["After"]) == ("old@example.org", "new@example.org")
     export = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert (export.patient_public_id, export.page) == (None, "clinic_audit_csv")
+
+
+def test_the_clinics_own_settings_are_in_the_audit_trail_with_before_and_after(
+    login, clinic_a, clinic_admin_a
+) -> None:
+    from clinics.staff import clinic_set_two_factor_roles
+
+    clinic_set_two_factor_roles(clinic=clinic_a, by=clinic_admin_a, roles=[Role.THERAPIST])
+
+    text = _text(login(clinic_admin_a).get("/clinic/audit/"))
+
+    assert "changed · Changed the roles that need two-factor sign-in Clinic Clinic A" in text
+    assert "→ therapist" in text
