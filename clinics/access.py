@@ -4,15 +4,21 @@ A patient-bound model names the path from itself to its clinic in a class attrib
 ``clinic_field`` (``"clinic"`` on Patient, ``"patient__clinic"`` on a patient's records) and
 carries a ``public_id`` UUID. Outside the user's *active* clinic the answer is 404, never 403,
 so ids cannot be probed; inside it, a role that lacks the need gets 403.
+
+The gate is also where the access log starts: ``get_for`` notes on the request which patient
+each object it hands out belongs to, and ``AccessLogMiddleware`` writes one line per patient
+once the page, download, print or export has succeeded (2xx). No view writes the log itself;
+``logs_access`` only names an action other than "viewed" (a print, a download, an export).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -23,6 +29,15 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 M = TypeVar("M", bound=models.Model)
+V = TypeVar("V", bound=Callable[..., Any])
+
+PATIENT_MODEL = "patients.Patient"
+# Where the gate notes the patients a request read: {public id: None}, in the order read.
+PATIENTS_READ = "access_patients_read"
+# The attribute ``logs_access`` sets on a view.
+ACCESS_ACTION = "access_action"
+# The annotation carrying the patient's public id of a row the gate fetches (no extra query).
+_PATIENT_ANNOTATION = "gate_patient_public_id"
 
 
 class InOtherClinic(Exception):  # noqa: N818 - a signal to the middleware, not an error
@@ -79,6 +94,49 @@ def clinic_path(model: type[models.Model]) -> str:
     return str(getattr(model, CLINIC_FIELD))
 
 
+def patient_path(model: type[models.Model]) -> str | None:
+    """The lookup from ``model`` to its patient: ``""`` for the patient itself, e.g. ``"plan__patient"``
+    for a plan's goal, None for a row that belongs to no patient (a membership, a survey schedule)."""
+    if model._meta.label == PATIENT_MODEL:
+        return ""
+    path = str(getattr(model, CLINIC_FIELD, ""))
+    if path.endswith("patient__clinic"):
+        return path.removesuffix("__clinic")
+    try:
+        field = model._meta.get_field("patient")
+    except FieldDoesNotExist:
+        return None
+    related = field.related_model
+    if field.is_relation and related is not None and not isinstance(related, str):
+        return "patient" if related._meta.label == PATIENT_MODEL else None
+    return None
+
+
+def note_patient_read(request: HttpRequest, patient_public_id: uuid.UUID) -> None:
+    """Remember that this request shows the patient's data (``AccessLogMiddleware`` writes it)."""
+    read: dict[uuid.UUID, None] = request.__dict__.setdefault(PATIENTS_READ, {})
+    read[patient_public_id] = None
+
+
+def patients_read(request: HttpRequest) -> list[uuid.UUID]:
+    """The public ids of the patients the gate handed out during this request."""
+    return list(request.__dict__.get(PATIENTS_READ, {}))
+
+
+def logs_access(action: str) -> Callable[[V], V]:
+    """Name the access-log action of a view that prints, downloads or exports (the default is "viewed").
+
+    A view so marked that shows no one patient (a clinic-wide export) still gets one line, without a
+    patient. Put it above or below ``login_required``: Django's decorators carry the mark along.
+    """
+
+    def mark(view: V) -> V:
+        setattr(view, ACCESS_ACTION, action)
+        return view
+
+    return mark
+
+
 def scoped(request: HttpRequest, model_or_qs: type[M] | models.QuerySet[M]) -> models.QuerySet[M]:
     """Rows of a patient-bound model that belong to the active clinic."""
     membership = active_membership(request)
@@ -98,8 +156,12 @@ def get_for(
     A row at another clinic of the user's own raises ``InOtherClinic`` (a page offering to switch).
     """
     membership = active_membership(request)
+    qs = scoped(request, model_or_qs)
+    path = patient_path(qs.model)
+    if path:
+        qs = qs.annotate(**{_PATIENT_ANNOTATION: models.F(f"{path}__public_id")})
     try:
-        obj = scoped(request, model_or_qs).get(public_id=public_id)
+        obj = qs.get(public_id=public_id)
     except (models.ObjectDoesNotExist, ValueError) as exc:
         model = model_or_qs if isinstance(model_or_qs, type) else model_or_qs.model
         if not isinstance(exc, ValueError):
@@ -107,6 +169,8 @@ def get_for(
         raise Http404 from exc
     if not membership.can(need):
         raise PermissionDenied
+    if path is not None:
+        note_patient_read(request, getattr(obj, "public_id" if path == "" else _PATIENT_ANNOTATION))
     return obj
 
 
@@ -116,12 +180,31 @@ def get_patient_for(request: HttpRequest, public_id: uuid.UUID | str, *, need: N
     return get_for(request, patient_model, public_id, need=need)
 
 
-def log_access(request: HttpRequest, patient: Any, action: str = AccessLog.Action.VIEW_CHART) -> None:
-    """Write one line of the access log for a patient the user just saw."""
-    membership = active_membership(request)
-    AccessLog.objects.create(
-        clinic=membership.clinic,
-        user=membership.user,
-        patient_public_id=patient.public_id,
-        action=action,
-    )
+def write_access_log(request: HttpRequest) -> int:
+    """The access-log lines of a request that succeeded, in one query; how many were written.
+
+    One line per patient the gate handed out, with the view's action (``logs_access``) or
+    "viewed". A marked view that read no patient (a clinic-wide export) writes one line without
+    a patient. A list (patients, the day, the worklist) reads its rows through selectors, not
+    the gate, and writes nothing: it is not a view of any one patient's record.
+    """
+    membership = getattr(request, "membership", None)
+    match = getattr(request, "resolver_match", None)
+    if membership is None or match is None or not request.user.is_authenticated:
+        return 0
+    marked = getattr(match.func, ACCESS_ACTION, None)
+    read: list[uuid.UUID | None] = list(patients_read(request))
+    if not read and marked is None:
+        return 0
+    rows = [
+        AccessLog(
+            clinic=membership.clinic,
+            user=membership.user,
+            patient_public_id=patient,
+            action=marked or AccessLog.Action.VIEW,
+            page=(match.view_name or "")[: AccessLog.PAGE_LENGTH],
+        )
+        for patient in (read or [None])
+    ]
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)

@@ -1,4 +1,4 @@
-"""Per-request tenancy, session limits, the second sign-in factor and the request size limit."""
+"""Per-request tenancy, session limits, the second sign-in factor, the request size limit and the access log."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
-from .access import InOtherClinic
+from .access import InOtherClinic, write_access_log
 from .http import ClinicRequest
 from .models import Membership
 
@@ -173,3 +173,21 @@ class ActiveClinicMiddleware:
             "had_files": bool(request.FILES),
         }
         return render(request, "clinics/other_clinic.html", context, status=409)
+
+
+class AccessLogMiddleware:
+    """After a page, download, print or export succeeded (2xx), write the access log of what it showed.
+
+    The gate (``clinics.access.get_for``) notes each patient a view fetched; this writes one line
+    per patient in one query, so no view has to remember to. A failed request (403, 404, a form's
+    redirect) writes nothing: the page that follows the redirect is logged itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if 200 <= response.status_code < 300:
+            write_access_log(request)
+        return response

@@ -93,30 +93,37 @@ class Membership(models.Model):
 
 
 class AccessLog(models.Model):
-    """Who looked at which patient's chart (or downloaded a report), when, and in which clinic.
+    """Who saw which patient's data (a page, a download, a print), or exported what, when, where.
 
-    Holds the patient's public id only, so the log itself carries no patient data.
+    Holds the patient's public id only, so the log itself carries no patient data: the reader
+    resolves names and MRNs when it shows the log. A clinic-wide export has no patient. The lines
+    are written by ``clinics.access.write_access_log`` (the gate notes, the middleware writes).
     """
 
+    PAGE_LENGTH = 100
+
     class Action(models.TextChoices):
-        VIEW_CHART = "view_chart", _("Viewed chart")
+        VIEW = "view", _("Viewed")
         DOWNLOAD = "download", _("Downloaded a file")
         PRINT = "print", _("Printed")
+        EXPORT = "export", _("Exported")
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="access_logs")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_logs")
-    patient_public_id = models.UUIDField(db_index=True)
-    action = models.CharField(max_length=20, choices=Action.choices, default=Action.VIEW_CHART)
+    patient_public_id = models.UUIDField(null=True, blank=True, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.VIEW)
+    # The page's URL name (``patients:chart``): which view of the record, never its query string.
+    page = models.CharField(max_length=PAGE_LENGTH, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["clinic", "-at"], name="accesslog_clinic_at")]
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.action} {self.patient_public_id}"
+        return f"{self.user_id} {self.action} {self.patient_public_id or '-'}"
 
 
 class Heartbeat(models.Model):

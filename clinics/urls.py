@@ -25,5 +25,7 @@ urlpatterns = [
         name="clinic_staff_password_link",
     ),
     path("clinic/audit/", views.audit, name="clinic_audit"),
+    path("clinic/audit/export.csv", views.audit_csv, name="clinic_audit_csv"),
     path("clinic/access-log/", views.access_log, name="clinic_access_log"),
+    path("clinic/access-log/export.csv", views.access_log_csv, name="clinic_access_log_csv"),
 ]

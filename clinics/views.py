@@ -1,23 +1,29 @@
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors
-from .access import require
+from .access import logs_access, require
 from .forms import LoginForm, SwitchClinicForm
+from .forms_audit import LogFilter, LogFilterForm
 from .http import ClinicRequest
 from .middleware import ACTIVE_CLINIC_SESSION_KEY, PENDING_POSTS_SESSION_KEY, SIGNED_OUT_REASON_SESSION_KEY
+from .models import AccessLog, Membership
 from .panels import panels_for
 from .roles import Need
 
@@ -102,23 +108,173 @@ def switch_clinic(request: ClinicRequest) -> HttpResponse:
     return redirect("home")
 
 
-@login_required
-def audit(request: HttpRequest) -> HttpResponse:
-    membership = require(request, Need.ADMINISTER)
+# --- The audit trail and the access log (clinic admins) -------------------------------------------
+
+ACCESS_LOG_FILTERS_SESSION_KEY = "access_log_filters"
+AUDIT_FILTERS_SESSION_KEY = "audit_filters"
+AUDIT_ACTION_CHOICES = [("created", _lazy("created")), ("changed", _lazy("changed")), ("deleted", _lazy("deleted"))]
+
+
+def _log_filters(
+    request: HttpRequest, membership: Membership, session_key: str, actions: list[tuple[str, Any]]
+) -> tuple[LogFilterForm, LogFilter, HttpResponse | None]:
+    """The filter form of a log page and the filter in force (kept in the session, never in a URL).
+
+    A valid POST replaces the kept filter and redirects; an invalid one shows its messages while
+    the list stays filtered as before.
+    """
+    clinic = membership.clinic
+    kept = LogFilterForm(request.session.get(session_key) or None, clinic=clinic, actions=actions)
+    in_force = kept.to_filter() if kept.is_bound and kept.is_valid() else LogFilter()
+    if request.method != "POST":
+        return kept, in_force, None
+    if "clear" in request.POST:
+        request.session.pop(session_key, None)
+        return kept, LogFilter(), redirect(_first_page(request))
+    form = LogFilterForm(request.POST, clinic=clinic, actions=actions)
+    if form.is_valid():
+        request.session[session_key] = form.to_session()
+        return form, form.to_filter(), redirect(_first_page(request))
+    return form, in_force, None
+
+
+def _first_page(request: HttpRequest) -> str:
+    """The page's first page, keeping its record type (the audit's ``model``): a new filter starts over."""
+    model = request.GET.get("model")
+    return request.path + (f"?{urlencode({'model': model})}" if model else "")
+
+
+def _page_links(request: HttpRequest, page: selectors.LogPage) -> dict[str, str]:
+    """Query strings of the older and newer pages, keeping the other parameters (not patient data)."""
+    keep: dict[str, str] = {k: str(v) for k, v in request.GET.items() if k not in ("before", "after")}
+    return {
+        "older": urlencode({**keep, "before": page.older}) if page.older else "",
+        "newer": urlencode({**keep, "after": page.newer}) if page.newer else "",
+        "first": urlencode(keep),
+    }
+
+
+def _audit_model(request: HttpRequest) -> tuple[str | None, dict[str, Any]]:
     labels = {m._meta.label: m._meta.verbose_name for m in selectors.audited_models()}
     model_label = request.GET.get("model")
-    if model_label not in labels:
-        model_label = None
-    entries = selectors.audit_trail_of(membership.clinic, model_label=model_label)
-    return render(
-        request,
-        "clinics/audit.html",
-        {"entries": entries, "labels": sorted(labels.items()), "model_label": model_label},
-    )
+    return (model_label if model_label in labels else None), labels
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def audit(request: HttpRequest) -> HttpResponse:
+    membership = require(request, Need.ADMINISTER)
+    form, filters, done = _log_filters(request, membership, AUDIT_FILTERS_SESSION_KEY, AUDIT_ACTION_CHOICES)
+    if done:
+        return done
+    model_label, labels = _audit_model(request)
+    page = selectors.audit_page(
+        membership.clinic, filters, reader=membership, model_label=model_label,
+        before=selectors.Cursor.decode(request.GET.get("before")), after=selectors.Cursor.decode(request.GET.get("after")),
+    )  # fmt: skip
+    context = {
+        "entries": page.entries, "links": _page_links(request, page), "form": form, "filtered": not filters.is_empty,
+        "labels": sorted(labels.items()), "model_label": model_label, "withheld": selectors.WITHHELD,
+        "export_query": urlencode({"model": model_label}) if model_label else "",
+    }  # fmt: skip
+    return render(request, "clinics/audit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def access_log(request: HttpRequest) -> HttpResponse:
     membership = require(request, Need.ADMINISTER)
-    page = Paginator(selectors.access_log_of(membership.clinic), 50).get_page(request.GET.get("page"))
-    return render(request, "clinics/access_log.html", {"page": page})
+    form, filters, done = _log_filters(request, membership, ACCESS_LOG_FILTERS_SESSION_KEY, AccessLog.Action.choices)
+    if done:
+        return done
+    page = selectors.access_log_page(
+        membership.clinic, filters,
+        before=selectors.Cursor.decode(request.GET.get("before")), after=selectors.Cursor.decode(request.GET.get("after")),
+    )  # fmt: skip
+    context = {
+        "entries": page.entries,
+        "links": _page_links(request, page),
+        "form": form,
+        "filtered": not filters.is_empty,
+    }
+    return render(request, "clinics/access_log.html", context)
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer's rows, streamed one at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (a name may begin with "=")."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv(rows: Iterable[list[object]], name: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([_cell(v) for v in row]) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _when(at: Any, tz: Any) -> str:
+    # In the clinic's zone, given explicitly: a streamed body is written after the middleware that activates it.
+    return str(at.astimezone(tz).isoformat(timespec="seconds"))
+
+
+def _patient_cells(patient: Any, public_id: Any) -> list[object]:
+    if patient is None:
+        return ["", "", public_id or ""]
+    return [patient.mrn, f"{patient.family_name}, {patient.given_name}", public_id]
+
+
+@login_required
+@require_GET
+@logs_access(AccessLog.Action.EXPORT)
+def access_log_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered access log as CSV, streamed; the export is itself a line of the log."""
+    membership = require(request, Need.ADMINISTER)
+    _form, filters, _done = _log_filters(request, membership, ACCESS_LOG_FILTERS_SESSION_KEY, AccessLog.Action.choices)
+
+    def rows() -> Iterator[list[object]]:
+        yield [_("When"), _("User"), _("Action"), _("Page"), _("MRN"), _("Patient"), _("Patient id")]
+        for row in selectors.access_log_rows(membership.clinic, filters):
+            patient = getattr(row, "patient", None)
+            cells = [_when(row.at, membership.clinic.tz), row.user.get_username(), row.get_action_display(), row.page]
+            yield cells + _patient_cells(patient, row.patient_public_id)
+
+    return _csv(rows(), f"access-log-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+@login_required
+@require_GET
+@logs_access(AccessLog.Action.EXPORT)
+def audit_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered audit trail as CSV, one row per changed field, streamed; logged as an export."""
+    membership = require(request, Need.ADMINISTER)
+    _form, filters, _done = _log_filters(request, membership, AUDIT_FILTERS_SESSION_KEY, AUDIT_ACTION_CHOICES)
+    model_label, _labels = _audit_model(request)
+
+    def rows() -> Iterator[list[object]]:
+        yield [
+            _("When"), _("User"), _("Action"), _("Record"), _("Id"), _("MRN"), _("Patient"), _("Patient id"),
+            _("Field"), _("Before"), _("After"), _("Reason"),
+        ]  # fmt: skip
+        for e in selectors.audit_rows(membership.clinic, filters, reader=membership, model_label=model_label):
+            head = [
+                _when(e.at, membership.clinic.tz),
+                e.user.get_username() if e.user else "",
+                e.action,
+                e.model_label,
+                e.object_label,
+            ]
+            head += _patient_cells(e.patient, e.patient_public_id)
+            for cells in [[c.label, c.old, c.new] for c in e.changes] or [["", "", ""]]:
+                yield head + cells + [e.reason]
+
+    return _csv(rows(), f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv")

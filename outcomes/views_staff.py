@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinics.access import require
-from clinics.models import Clinic
+from clinics.access import logs_access, require
+from clinics.models import AccessLog, Clinic
 from clinics.roles import Need
 
 from .forms_staff import ReportFilterForm
@@ -36,9 +36,10 @@ def outcomes_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@logs_access(AccessLog.Action.EXPORT)
 def outcomes_csv(request: HttpRequest) -> HttpResponse:
-    """The same figures as the page, as CSV. Aggregates only: no patient appears in it, so it has no
-    line in the per-patient access log (whose rows name a patient)."""
+    """The same figures as the page, as CSV. Aggregates only: no patient appears in it, so its line
+    in the access log names none."""
     membership = require(request, Need.VIEW_CLINICAL)
     form = ReportFilterForm(request.GET or None, clinic=membership.clinic)
     today = _today(membership.clinic)

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from clinics.access import active_membership, actor, get_for, get_patient_for, log_access, require
+from clinics.access import active_membership, actor, get_for, get_patient_for, logs_access, require
 from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
@@ -121,7 +121,6 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_PATIENT)
-    log_access(request, patient)
     clinical = active_membership(request).can(Need.VIEW_CLINICAL)
     badges = chart.header_badges_for(patient, request) if clinical else []
     context = {
@@ -338,14 +337,14 @@ def _entered_in_error(request: HttpRequest, kind: str, public_id: str) -> HttpRe
 
 @login_required
 @require_GET
+@logs_access(AccessLog.Action.DOWNLOAD)
 def attachment_download(request: HttpRequest, attachment_id: str) -> FileResponse:
-    """A report, through the gate only, logged; always a download, never rendered inline."""
+    """A report, through the gate only (which logs it); always a download, never rendered inline."""
     attachment = get_for(request, selectors.attachments_for_download(), attachment_id, need=Need.VIEW_CLINICAL)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
-    log_access(request, attachment.evaluation.patient, AccessLog.Action.DOWNLOAD)
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
     )

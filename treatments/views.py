@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinics.access import active_membership, actor, get_for, get_patient_for, log_access
+from clinics.access import active_membership, actor, get_for, get_patient_for, logs_access
 from clinics.forms_util import submit
 from clinics.models import AccessLog
 from clinics.records import EnteredInErrorForm, mark_entered_in_error, may_mark_entered_in_error
@@ -218,10 +218,10 @@ def plan_history(request: HttpRequest, plan_id: Any) -> HttpResponse:
 
 
 @login_required
+@logs_access(AccessLog.Action.PRINT)
 def plan_print(request: HttpRequest, plan_id: Any) -> HttpResponse:
     """The plan in plain words for the patient to take home: no application chrome."""
     plan = _plan(request, plan_id, Need.VIEW_CLINICAL)
-    log_access(request, plan.patient, AccessLog.Action.PRINT)
     interventions = [i for i in plan.interventions.all() if i.status != InterventionStatus.STOPPED]
     medications = [i for i in interventions if i.modality == Modality.MEDICATION]
     steps = [i for i in interventions if i.modality != Modality.MEDICATION]

@@ -1,6 +1,7 @@
 """clinics.history: every version says who, when, and each changed field's values in words."""
 
 import datetime
+import re
 
 from clinics.history import history, versions_of
 from clinics.models import Membership
@@ -51,12 +52,23 @@ def test_a_save_without_a_visible_change_is_not_listed(patient_a, physician_a):
     assert [v.action for v in versions] == ["created"]
 
 
-def test_the_audit_trail_names_the_changed_fields_but_not_their_values(login, patient_a, physician_a, clinic_admin_a):
+def test_the_audit_trail_shows_a_demographic_change_before_and_after(login, patient_a, physician_a, clinic_admin_a):
     old_name = patient_a.family_name
     patient_a.family_name = "Quetzal"
     save_record(patient_a, by=physician_a)
 
-    html = login(clinic_admin_a).get("/clinic/audit/").content.decode()
+    text = re.sub(r"<[^>]+>", "", login(clinic_admin_a).get("/clinic/audit/").content.decode())
 
-    assert "family name" in html
-    assert "Quetzal" not in html and old_name not in html
+    assert f"Family name: {old_name} → Quetzal" in text
+
+
+def test_the_audit_trail_names_a_changed_risk_factor_but_withholds_its_values_from_the_admin(
+    login, patient_a, physician_a, clinic_admin_a
+):
+    patient_a.history_of_depression = True
+    save_record(patient_a, by=physician_a)
+
+    text = re.sub(r"<[^>]+>", "", login(clinic_admin_a).get("/clinic/audit/").content.decode())
+
+    assert "History of depression: … → …" in text
+    assert "History of depression: no → yes" not in text

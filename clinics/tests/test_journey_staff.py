@@ -23,7 +23,7 @@ def _sign_in(page: Any, base: str, username: str, password: str) -> None:
 
 
 def test_an_admin_adds_a_therapist_who_enrols_totp_and_signs_in_with_a_code(
-    browser_login: Any, live_server: Any, admin_a: Any, browser: Any, artifacts_dir: Path
+    browser_login: Any, live_server: Any, admin_a: Any, patient_a: Any, browser: Any, artifacts_dir: Path
 ) -> None:
     base = live_server.url
     admin = browser_login(admin_a.username)
@@ -90,6 +90,20 @@ def test_an_admin_adds_a_therapist_who_enrols_totp_and_signs_in_with_a_code(
     table = admin.get_by_test_id("audit-table").inner_text()
     assert re.search(r"admin\.a\s+created · Added a new account\s+Membership\s+theo\.t", table), table
     admin.screenshot(path=str(artifacts_dir / "audit-therapist-added.png"), full_page=True)
+
+    # The therapist opens a patient's chart; the admin finds that view in the access log.
+    therapist.goto(f"{base}/patients/{patient_a.public_id}/")
+    therapist.get_by_role("heading", name=re.compile(re.escape(patient_a.family_name))).first.wait_for()
+    admin.goto(f"{base}/clinic/access-log/")
+    admin.get_by_label("User").select_option(label="Theo Tam (theo.t)")
+    admin.get_by_role("button", name="Filter").click()
+    admin.wait_for_url(f"{base}/clinic/access-log/")
+    rows = admin.get_by_test_id("access-log-row")
+    assert rows.count() == 1
+    line = rows.first.inner_text()
+    assert "Theo Tam" in line and "Viewed" in line, line
+    assert f"{patient_a.family_name}, {patient_a.given_name}" in line and f"MRN {patient_a.mrn}" in line, line
+    admin.screenshot(path=str(artifacts_dir / "access-log-therapist-chart-view.png"), full_page=True)
 
 
 def test_an_idle_page_warns_then_clears_itself_and_says_why(

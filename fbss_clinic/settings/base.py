@@ -70,6 +70,8 @@ MIDDLEWARE = [
     # Refuses an oversized body before anything below (CSRF, the view) reads it.
     "clinics.middleware.RequestSizeLimitMiddleware",
     "clinics.middleware.TwoFactorMiddleware",
+    # Writes the access log after a successful page that showed a patient (clinics.access).
+    "clinics.middleware.AccessLogMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
