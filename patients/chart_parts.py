@@ -47,17 +47,21 @@ def _can_edit(request: HttpRequest) -> bool:
 # --- Sections -------------------------------------------------------------------------------------
 
 
+# The sections show the records only: each links to its edit history on the history page
+# (``views.patient_history``), which alone reads the history tables.
+
+
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.diagnosis_rows(_diagnoses(patient, request)), "can_edit": _can_edit(request)}
+    return {"rows": _diagnoses(patient, request), "can_edit": _can_edit(request)}
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.surgery_rows(_surgeries(patient, request)), "can_edit": _can_edit(request)}
+    return {"rows": _surgeries(patient, request), "can_edit": _can_edit(request)}
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
     return {
-        "rows": selectors.evaluation_rows(_evaluations(patient, request)),
+        "rows": [(e, selectors.findings_lines(e)) for e in _evaluations(patient, request)],
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
     }
@@ -146,7 +150,7 @@ def header(patient: Patient, request: HttpRequest) -> list[chart.HeaderBadge]:
 
 
 def load_entered_in_error(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.entered_in_error_of(patient)}
+    return {"rows": selectors.entered_in_error_of(patient, with_history=False)}
 
 
 def register() -> None:

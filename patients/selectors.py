@@ -197,15 +197,16 @@ class ErrorRow(NamedTuple):
     history: list[Version]
 
 
-def entered_in_error_of(patient: Patient) -> list[ErrorRow]:
-    """The patient's records marked entered in error, newest mark first, with their history.
+def entered_in_error_of(patient: Patient, *, with_history: bool = True) -> list[ErrorRow]:
+    """The patient's records marked entered in error, newest mark first, with their history
+    (left empty when ``with_history`` is false: the chart links to the history page instead).
 
     A query per table of records, and one per table's history when it has such records.
     """
     rows: list[ErrorRow] = []
     for model in (Diagnosis, PriorSurgery, Evaluation):
         records = list(model.objects.entered_in_error().filter(patient=patient).select_related("entered_in_error_by"))
-        history = history_of(model, [r.pk for r in records])
+        history = history_of(model, [r.pk for r in records]) if with_history else {}
         rows += [ErrorRow(str(model._meta.verbose_name), r, history.get(r.pk, [])) for r in records]
     return sorted(rows, key=lambda row: row.record.entered_in_error_at, reverse=True)
 

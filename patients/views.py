@@ -135,6 +135,21 @@ def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "patients/chart.html", context)
 
 
+@login_required
+def patient_history(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Who changed what in the patient's records: read only when opened, never by the chart."""
+    patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_CLINICAL)
+    log_access(request, patient)
+    context = {
+        "patient": patient,
+        "diagnoses": selectors.diagnosis_rows(selectors.diagnoses_of(patient)),
+        "surgeries": selectors.surgery_rows(selectors.surgeries_of(patient)),
+        "evaluations": selectors.evaluation_rows(selectors.evaluations_of(patient)),
+        "errors": selectors.entered_in_error_of(patient),
+    }
+    return render(request, "patients/history.html", context)
+
+
 # --- Clinical records: one create and one edit view per kind of record ----------------------------
 
 
