@@ -33,7 +33,12 @@ def _surgeries(patient: Patient, request: HttpRequest) -> list[PriorSurgery]:
 
 
 def _evaluations(patient: Patient, request: HttpRequest) -> list[Evaluation]:
-    return chart.memo(request, f"evaluations:{patient.pk}", lambda: selectors.evaluations_of(patient))
+    """The newest evaluations: enough for the chart's section and its part of the timeline."""
+    return chart.memo(
+        request,
+        f"evaluations:{patient.pk}",
+        lambda: selectors.evaluations_of(patient, limit=chart.rows_limit(request)),
+    )
 
 
 def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
@@ -60,8 +65,10 @@ def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    evaluations = _evaluations(patient, request)
     return {
-        "rows": [(e, selectors.findings_lines(e)) for e in _evaluations(patient, request)],
+        "rows": [(e, selectors.findings_lines(e)) for e in evaluations[: chart.EVALUATIONS_ON_CHART]],
+        "more": len(evaluations) > chart.EVALUATIONS_ON_CHART,
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
     }

@@ -172,14 +172,16 @@ def _row_tables() -> list[str]:
     return [table.related_name for table in registry.row_tables()]
 
 
-def evaluations_of(patient: Patient) -> list[Evaluation]:
-    return list(
+def evaluations_of(patient: Patient, *, limit: int | None = None) -> list[Evaluation]:
+    """The patient's evaluations, newest first; only the newest ``limit`` when given."""
+    qs = (
         Evaluation.objects.current()
         .filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
         .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
     )
+    return list(qs[:limit] if limit is not None else qs)
 
 
 def findings_lines(evaluation: Evaluation) -> list[str]:

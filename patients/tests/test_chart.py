@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from patients import services
+from patients import chart, services
 from patients.icd import _icd
 from patients.models import BloodValue, EmgFinding, SpinalFinding
 from patients.tests.factories import PatientFactory
@@ -80,18 +80,17 @@ def test_the_chart_query_count_does_not_grow_with_the_history(
     with django_assert_max_num_queries(CHART_MAX_QUERIES):
         big_count, html = chart_queries(client, big)
     assert big_count == small_count
-    assert html.count('data-kind="surgery"') == 55
-    assert html.count('data-kind="evaluation"') == 55
-    assert html.count('data-kind="diagnosis"') == 55
-    # The chart links to the history page and reads no history table.
+    # The newest of the history; the rest, and who changed what, on the history page.
+    assert html.count('class="timeline-item"') == chart.TIMELINE_ON_CHART
     assert 'data-testid="history"' not in html
-    assert html.count('data-testid="history-link"') == 3 * 55
+    assert html.count('data-testid="history-link"') == 55 + 55 + chart.EVALUATIONS_ON_CHART
+    assert 'data-testid="older-evaluations"' in html
 
 
-# The history page: the patient, the three kinds of records, one query per history table (the
-# record's own and one per table of rows of findings), the entered-in-error tables, session and
-# access log. Measured with 55 records of each kind edited 3 times.
-HISTORY_MAX_QUERIES = 26
+# The history page: the whole timeline (every app's source), the three kinds of records, one query
+# per history table (the record's own and one per table of rows of findings), the entered-in-error
+# tables, session and access log. Measured with 55 records of each kind edited 3 times.
+HISTORY_MAX_QUERIES = 36
 
 
 def test_the_history_page_query_count_does_not_grow_with_the_history(
@@ -107,6 +106,9 @@ def test_the_history_page_query_count_does_not_grow_with_the_history(
     with django_assert_max_num_queries(HISTORY_MAX_QUERIES):
         big_count, html = chart_queries(client, big, "patients:history")
     assert big_count == small_count
+    assert html.count('data-kind="surgery"') == 55
+    assert html.count('data-kind="evaluation"') == 55
+    assert html.count('data-kind="diagnosis"') == 55
     assert html.count('data-testid="history"') == 3 * 55
     # Surgeries and diagnoses: created and edited 3 times (evaluations add their rows' versions).
     assert html.count("History (4 entries)") >= 2 * 55
