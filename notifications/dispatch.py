@@ -337,10 +337,19 @@ class _EmailSenders:
             waiting -= len(got)
 
     def close(self) -> None:
+        """Stop the sessions. What is not yet sent stays queued no more: its rows stay ``sending``
+        and come back after their lease (after an error while recording, say)."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.jobs.get_nowait()
         for _thread in self.threads:
             self.jobs.put(None)
+        deadline = time.monotonic() + 60
         for thread in self.threads:
-            thread.join(timeout=60)
+            while thread.is_alive() and time.monotonic() < deadline:
+                # A session that delivered while the run was failing waits to be released.
+                with contextlib.suppress(queue.Empty):
+                    self.results.get(timeout=0.1).recorded.set()
 
 
 def _record(deliveries: list[_Delivery]) -> None:
