@@ -23,7 +23,7 @@ def smtp_connections() -> int:
     Also the most messages a worker that dies can leave delivered but not recorded as sent
     (each goes a second time): 1 keeps that window to one message, at a slower pace.
     """
-    return max(1, int(getattr(settings, "FBSS_OUTBOX_SMTP_CONNECTIONS", 4)))
+    return max(1, int(getattr(settings, "FBSS_OUTBOX_SMTP_CONNECTIONS", 8)))
 
 
 def lease() -> timedelta:
