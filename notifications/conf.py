@@ -14,7 +14,16 @@ def max_attempts() -> int:
 
 def batch_size() -> int:
     """Rows one claim takes (FBSS_OUTBOX_BATCH_SIZE)."""
-    return int(getattr(settings, "FBSS_OUTBOX_BATCH_SIZE", 50))
+    return int(getattr(settings, "FBSS_OUTBOX_BATCH_SIZE", 100))
+
+
+def smtp_connections() -> int:
+    """SMTP sessions one dispatcher run sends over at once (FBSS_OUTBOX_SMTP_CONNECTIONS).
+
+    Also the most messages a worker that dies can leave delivered but not recorded as sent
+    (each goes a second time): 1 keeps that window to one message, at a slower pace.
+    """
+    return max(1, int(getattr(settings, "FBSS_OUTBOX_SMTP_CONNECTIONS", 8)))
 
 
 def lease() -> timedelta:

@@ -107,6 +107,23 @@ def _comparable(sort_key: tuple) -> tuple:
     return tuple((0, part) if isinstance(part, int | float) else (1, str(part)) for part in sort_key)
 
 
+# The chart shows the newest entries of the timeline and the newest evaluations; the whole of a
+# long history is on the history page (``views.patient_history``), read only when opened. A source
+# may load only its newest TIMELINE_ON_CHART rows for the chart: no older one can be among them.
+TIMELINE_ON_CHART = 30
+EVALUATIONS_ON_CHART = 10
+
+
+def open_full_history(request: HttpRequest) -> None:
+    """Mark ``request`` as the history page's: the sources load every row, not the newest."""
+    request.__dict__["_chart_full_history"] = True
+
+
+def rows_limit(request: HttpRequest) -> int | None:
+    """How many of its newest rows a timeline source needs: enough for the chart, or all (None)."""
+    return None if request.__dict__.get("_chart_full_history") else TIMELINE_ON_CHART + 1
+
+
 def timeline_for(patient: Any, request: HttpRequest) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     for source in _TIMELINE.values():

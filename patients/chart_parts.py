@@ -33,7 +33,12 @@ def _surgeries(patient: Patient, request: HttpRequest) -> list[PriorSurgery]:
 
 
 def _evaluations(patient: Patient, request: HttpRequest) -> list[Evaluation]:
-    return chart.memo(request, f"evaluations:{patient.pk}", lambda: selectors.evaluations_of(patient))
+    """The newest evaluations: enough for the chart's section and its part of the timeline."""
+    return chart.memo(
+        request,
+        f"evaluations:{patient.pk}",
+        lambda: selectors.evaluations_of(patient, limit=chart.rows_limit(request)),
+    )
 
 
 def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
@@ -47,18 +52,23 @@ def _can_edit(request: HttpRequest, need: Need = Need.EDIT_CLINICAL) -> bool:
 # --- Sections -------------------------------------------------------------------------------------
 
 
+# The sections show the records only: each links to its edit history on the history page
+# (``views.patient_history``), which alone reads the history tables.
+
+
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    rows = selectors.diagnosis_rows(_diagnoses(patient, request))
-    return {"rows": rows, "can_edit": _can_edit(request, Need.WRITE_DIAGNOSIS)}
+    return {"rows": _diagnoses(patient, request), "can_edit": _can_edit(request, Need.WRITE_DIAGNOSIS)}
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.surgery_rows(_surgeries(patient, request)), "can_edit": _can_edit(request)}
+    return {"rows": _surgeries(patient, request), "can_edit": _can_edit(request)}
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
+    evaluations = _evaluations(patient, request)
     return {
-        "rows": selectors.evaluation_rows(_evaluations(patient, request)),
+        "rows": [(e, selectors.findings_lines(e)) for e in evaluations[: chart.EVALUATIONS_ON_CHART]],
+        "more": len(evaluations) > chart.EVALUATIONS_ON_CHART,
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
     }
@@ -149,7 +159,7 @@ def header(patient: Patient, request: HttpRequest) -> list[chart.HeaderBadge]:
 
 
 def load_entered_in_error(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": selectors.entered_in_error_of(patient)}
+    return {"rows": selectors.entered_in_error_of(patient, with_history=False)}
 
 
 def register() -> None:

@@ -172,14 +172,16 @@ def _row_tables() -> list[str]:
     return [table.related_name for table in registry.row_tables()]
 
 
-def evaluations_of(patient: Patient) -> list[Evaluation]:
-    return list(
+def evaluations_of(patient: Patient, *, limit: int | None = None) -> list[Evaluation]:
+    """The patient's evaluations, newest first; only the newest ``limit`` when given."""
+    qs = (
         Evaluation.objects.current()
         .filter(patient=patient)
         .select_related("ordering_clinician", "reviewing_clinician")
         .prefetch_related("attachments", *_row_tables())
         .order_by("-performed_on", "-id")
     )
+    return list(qs[:limit] if limit is not None else qs)
 
 
 def findings_lines(evaluation: Evaluation) -> list[str]:
@@ -197,15 +199,16 @@ class ErrorRow(NamedTuple):
     history: list[Version]
 
 
-def entered_in_error_of(patient: Patient) -> list[ErrorRow]:
-    """The patient's records marked entered in error, newest mark first, with their history.
+def entered_in_error_of(patient: Patient, *, with_history: bool = True) -> list[ErrorRow]:
+    """The patient's records marked entered in error, newest mark first, with their history
+    (left empty when ``with_history`` is false: the chart links to the history page instead).
 
     A query per table of records, and one per table's history when it has such records.
     """
     rows: list[ErrorRow] = []
     for model in (Diagnosis, PriorSurgery, Evaluation):
         records = list(model.objects.entered_in_error().filter(patient=patient).select_related("entered_in_error_by"))
-        history = history_of(model, [r.pk for r in records])
+        history = history_of(model, [r.pk for r in records]) if with_history else {}
         rows += [ErrorRow(str(model._meta.verbose_name), r, history.get(r.pk, [])) for r in records]
     return sorted(rows, key=lambda row: row.record.entered_in_error_at, reverse=True)
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("icd/", views.icd_search, name="icd_search"),
     path("<uuid:public_id>/", views.patient_chart, name="chart"),
     path("<uuid:public_id>/edit/", views.patient_edit, name="edit"),
+    path("<uuid:public_id>/history/", views.patient_history, name="history"),
     path("<uuid:patient_id>/surgeries/new/", views.surgery_create, name="surgery_create"),
     path("surgeries/<uuid:surgery_id>/edit/", views.surgery_edit, name="surgery_edit"),
     path("<uuid:patient_id>/evaluations/new/", views.evaluation_create, name="evaluation_create"),

@@ -123,15 +123,35 @@ def patient_chart(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_PATIENT)
     clinical = active_membership(request).can(Need.VIEW_CLINICAL)
     badges = chart.header_badges_for(patient, request) if clinical else []
+    timeline = chart.timeline_for(patient, request) if clinical else []
     context = {
         "patient": patient,
         "clinical": clinical,
         "sections": chart.sections_for(patient, request),
-        "timeline": chart.timeline_for(patient, request) if clinical else [],
+        "timeline": timeline[: chart.TIMELINE_ON_CHART],
+        "timeline_more": len(timeline) > chart.TIMELINE_ON_CHART,
         "badges": [b for b in badges if b.kind != "diagnosis"],
         "diagnosis_badges": [b for b in badges if b.kind == "diagnosis"],
     }
     return render(request, "patients/chart.html", context)
+
+
+@login_required
+def patient_history(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The whole history: every timeline entry, every record and who changed what in it. Read
+    only when opened; the chart shows the newest part and links here."""
+    patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_CLINICAL)
+    log_access(request, patient)
+    chart.open_full_history(request)
+    context = {
+        "patient": patient,
+        "timeline": chart.timeline_for(patient, request),
+        "diagnoses": selectors.diagnosis_rows(selectors.diagnoses_of(patient)),
+        "surgeries": selectors.surgery_rows(selectors.surgeries_of(patient)),
+        "evaluations": selectors.evaluation_rows(selectors.evaluations_of(patient)),
+        "errors": selectors.entered_in_error_of(patient),
+    }
+    return render(request, "patients/history.html", context)
 
 
 # --- Clinical records: one create and one edit view per kind of record ----------------------------

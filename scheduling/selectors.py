@@ -26,6 +26,15 @@ from .models import (
 MIN_GAP_MINUTES = 10
 
 
+def _longest_appointment() -> timedelta:
+    """The longest an appointment may last (the validator of ``Appointment.minutes``)."""
+    from django.core.validators import MaxValueValidator
+
+    field = Appointment._meta.get_field("minutes")
+    limits = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return timedelta(minutes=int(max(limits)))
+
+
 def appointments_with_parts() -> QuerySet[Appointment]:
     return Appointment.objects.select_related("clinic", "patient", "provider", "appointment_type", "room")
 
@@ -68,7 +77,9 @@ def _columns(clinic: Any, providers: list[Any], days: list[date], *, with_empty:
     appointments = list(
         appointments_with_parts()
         .filter(Q(clinic=clinic) | Q(status__in=BLOCKING_STATUSES), provider_id__in=ids)
-        .filter(starts_at__lt=end, ends_at__gt=start)
+        # The lower bound on starts_at adds nothing to what overlaps the days, but lets the
+        # (provider, starts_at) index read only those days instead of every past appointment.
+        .filter(starts_at__lt=end, ends_at__gt=start, starts_at__gt=start - _longest_appointment())
         .order_by("starts_at", "id")
     )
     tz = clinic.tz

@@ -230,7 +230,8 @@ FBSS_SURVEYS_ALLOW_PLACEHOLDER_TEXT = os.environ.get("FBSS_SURVEYS_ALLOW_PLACEHO
 # The outbox (notifications/). Attempts before a message fails; rows per claim; how long a worker
 # holds a claimed row before another may send it (longer than CELERY_TASK_TIME_LIMIT); first retry.
 FBSS_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("FBSS_OUTBOX_MAX_ATTEMPTS", 5))
-FBSS_OUTBOX_BATCH_SIZE = int(os.environ.get("FBSS_OUTBOX_BATCH_SIZE", 50))
+FBSS_OUTBOX_BATCH_SIZE = int(os.environ.get("FBSS_OUTBOX_BATCH_SIZE", 100))
+FBSS_OUTBOX_SMTP_CONNECTIONS = int(os.environ.get("FBSS_OUTBOX_SMTP_CONNECTIONS", 8))
 FBSS_OUTBOX_LEASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_LEASE_SECONDS", 300))
 FBSS_OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("FBSS_OUTBOX_RETRY_BASE_SECONDS", 60))
 FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS = float(os.environ.get("FBSS_OUTBOX_DISPATCH_BUDGET_SECONDS", 50))

@@ -81,3 +81,36 @@ def test_an_unreachable_smtp_server_is_retried_later(settings: Any) -> None:
 def test_ics_event_refuses_naive_times() -> None:
     with pytest.raises(ValueError):
         ics_event(uid="u", start=datetime(2026, 1, 1, 9), end=datetime(2026, 1, 1, 10), summary="x")  # noqa: DTZ001
+
+
+def _smtp(settings: Any, sink: SmtpSink) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+
+
+def test_a_text_email_built_directly_reads_back_as_written(settings: Any) -> None:
+    """The dispatcher writes text-only e-mails itself (not through Django's builder): a non-ASCII
+    subject and body, long lines and a leading dot come back intact from a real SMTP server."""
+    body = "Hej Åsa,\n.a line that starts with a dot\n" + "ü" * 1200 + "\nkey=plain:1\n"
+    with SmtpSink() as sink:
+        _smtp(settings, sink)
+        message = queue_email("plain:1", subject="Påminnelse: tid hos kliniken ✓", body=body)
+        ascii_message = queue_email("plain:2", subject="Your appointment", body="See you.\r\nkey=plain:2\n")
+        dispatch.dispatch_due()
+        received = {m["Message-ID"]: m for m in sink.messages}
+
+    message.refresh_from_db()
+    ascii_message.refresh_from_db()
+    assert message.status == ascii_message.status == Status.SENT
+    mail = received[message.provider_id]
+    assert mail["Subject"] == "Påminnelse: tid hos kliniken ✓"
+    assert mail["To"] == "patient@example.org"
+    assert mail["From"] == settings.DEFAULT_FROM_EMAIL
+    assert mail["Date"]
+    assert mail.get_content_type() == "text/plain"
+    assert mail.get_content() == body
+    plain = received[ascii_message.provider_id]
+    assert plain["Content-Transfer-Encoding"] == "7bit"
+    assert plain.get_content().replace("\r\n", "\n") == "See you.\nkey=plain:2\n"

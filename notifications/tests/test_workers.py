@@ -32,6 +32,9 @@ pytestmark = pytest.mark.celery_worker
 # under a second), short enough that a dead worker's rows come back within the test.
 LEASE_SECONDS = 12
 BATCH = 25
+# SMTP sessions per dispatcher run: a worker killed mid-batch can leave at most one delivered,
+# unrecorded message per session (notifications/dispatch.py).
+CONNECTIONS = 4
 
 
 class Workers:
@@ -105,6 +108,7 @@ def workers(transactional_db: None, smtp_sink: SmtpSink) -> Iterator[Workers]:
         "EMAIL_USE_TLS": "false",
         "FBSS_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "FBSS_OUTBOX_BATCH_SIZE": str(BATCH),
+        "FBSS_OUTBOX_SMTP_CONNECTIONS": str(CONNECTIONS),
     }
     pool = Workers(env)
     previous = pool.app.conf.task_always_eager
@@ -199,7 +203,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(workers: Workers, smtp_sink: Sm
     counts = smtp_sink.count_by_key()
     assert set(counts) == set(keys), "a message was lost"
     extra = sum(c - 1 for c in counts.values())
-    assert extra <= 1, f"{extra} duplicates; at most one (the message on the wire at the kill) is allowed"
+    assert extra <= CONNECTIONS, (
+        f"{extra} duplicates; at most one per SMTP session (the message each had delivered or on the wire) is allowed"
+    )
     print(f"killed with {left} of {n} not yet sent; duplicates: {extra}")
 
 

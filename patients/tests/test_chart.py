@@ -1,4 +1,5 @@
-"""The chart: header, timeline, sections with their edit history, at a fixed number of queries."""
+"""The chart: header, timeline and sections at a fixed number of queries; the records' edit history
+on its own page (read only when opened), at a fixed number of queries too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from patients import services
+from patients import chart, services
 from patients.icd import _icd
 from patients.models import BloodValue, EmgFinding, SpinalFinding
 from patients.tests.factories import PatientFactory
@@ -56,8 +57,8 @@ def fill_history(patient: Any, by: Any, n: int, edits: int) -> None:
             services.diagnosis_update(diagnosis=diagnosis, by=by, notes=f"edit {e}")
 
 
-def chart_queries(client: Any, patient: Any) -> tuple[int, str]:
-    url = reverse("patients:chart", args=[patient.public_id])
+def chart_queries(client: Any, patient: Any, page: str = "patients:chart") -> tuple[int, str]:
+    url = reverse(page, args=[patient.public_id])
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -79,10 +80,43 @@ def test_the_chart_query_count_does_not_grow_with_the_history(
     with django_assert_max_num_queries(CHART_MAX_QUERIES):
         big_count, html = chart_queries(client, big)
     assert big_count == small_count
+    # The newest of the history; the rest, and who changed what, on the history page.
+    assert html.count('class="timeline-item"') == chart.TIMELINE_ON_CHART
+    assert 'data-testid="history"' not in html
+    assert html.count('data-testid="history-link"') == 55 + 55 + chart.EVALUATIONS_ON_CHART
+    assert 'data-testid="older-evaluations"' in html
+
+
+# The history page: the whole timeline (every app's source), the three kinds of records, one query
+# per history table (the record's own and one per table of rows of findings), the entered-in-error
+# tables, session and access log. Measured with 55 records of each kind edited 3 times.
+HISTORY_MAX_QUERIES = 36
+
+
+def test_the_history_page_query_count_does_not_grow_with_the_history(
+    login, clinic_a, physician_a, django_assert_max_num_queries
+):
+    client = login(physician_a)
+    small = PatientFactory.create(clinic=clinic_a, primary_physician=physician_a)
+    fill_history(small, physician_a, n=1, edits=1)
+    big = PatientFactory.create(clinic=clinic_a, primary_physician=physician_a)
+    fill_history(big, physician_a, n=55, edits=3)
+
+    small_count, _ = chart_queries(client, small, "patients:history")
+    with django_assert_max_num_queries(HISTORY_MAX_QUERIES):
+        big_count, html = chart_queries(client, big, "patients:history")
+    assert big_count == small_count
     assert html.count('data-kind="surgery"') == 55
     assert html.count('data-kind="evaluation"') == 55
     assert html.count('data-kind="diagnosis"') == 55
-    assert "History (4 entries)" in html
+    assert html.count('data-testid="history"') == 3 * 55
+    # Surgeries and diagnoses: created and edited 3 times (evaluations add their rows' versions).
+    assert html.count("History (4 entries)") >= 2 * 55
+
+
+def test_the_history_page_is_for_clinicians_only(login, frontdesk_a, patient_a):
+    response = login(frontdesk_a).get(reverse("patients:history", args=[patient_a.public_id]))
+    assert response.status_code == 403
 
 
 @pytest.fixture
@@ -131,7 +165,7 @@ def test_the_timeline_lists_everything_newest_first_with_partial_dates_as_rememb
 
 
 def test_each_record_shows_who_changed_what(login, physician_a, therapist_a, charted):
-    _, html = chart_queries(login(physician_a), charted)
+    _, html = chart_queries(login(physician_a), charted, "patients:history")
     section = html[html.index('data-testid="surgeries"') :]
     assert "History (2 entries)" in section
     assert therapist_a.get_full_name() in section
@@ -141,7 +175,7 @@ def test_each_record_shows_who_changed_what(login, physician_a, therapist_a, cha
 def test_a_history_entry_shows_a_demoted_primary(login, physician_a, patient_a):
     services.diagnosis_add(patient=patient_a, by=physician_a, code="M96.1", is_primary=True)
     services.diagnosis_add(patient=patient_a, by=physician_a, code="G89.4", is_primary=True)
-    _, html = chart_queries(login(physician_a), patient_a)
+    _, html = chart_queries(login(physician_a), patient_a, "patients:history")
     section = html[html.index('data-testid="diagnoses"') :]
     assert "Primary diagnosis: <del>yes</del> → no" in section
 
@@ -164,7 +198,7 @@ def an_emg(patient: Any, by: Any) -> Any:
 
 
 def evaluations_section(client: Any, patient: Any) -> str:
-    _, html = chart_queries(client, patient)
+    _, html = chart_queries(client, patient, "patients:history")
     return html[html.index('data-testid="evaluations"') :]
 
 

@@ -114,3 +114,40 @@ def test_pages_keep_the_filters(login, clinic_a, physician_a):
         PatientFactory.create(clinic=clinic_a, primary_physician=physician_a, family_name=f"F{i:02d}")
     html = login(physician_a).get(LIST, {"status": "active", "sort": "-name"}).content.decode()
     assert "?status=active&amp;sort=-name&amp;page=2" in html
+
+
+def _search_queries(client: Any, text: str) -> tuple[int, str]:
+    """Queries of a whole search: the POST of the terms and the list it redirects to."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(LIST, {"text": text, "date_of_birth": ""})
+        assert response.status_code == 302
+        response = client.get(response["Location"])
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_the_list_and_a_search_cost_the_same_at_n_and_3n_patients(
+    login, clinic_a, physician_a, django_assert_max_num_queries
+):
+    client = login(physician_a)
+
+    def add(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            patient = PatientFactory.create(clinic=clinic_a, primary_physician=physician_a, family_name=f"Jensen{i:03d}")
+            PriorSurgeryFactory.create_batch(i % 3, patient=patient)
+
+    add(0, 30)
+    list_n = len_queries(client)
+    search_n, _ = _search_queries(client, "jensen")
+    add(30, 60)
+    assert len_queries(client) == list_n
+    with django_assert_max_num_queries(19):
+        search_3n, html = _search_queries(client, "jensen")
+    assert search_3n == search_n
+    assert "90 patients" in html
+
+
+def len_queries(client: Any) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(LIST, {"sort": "surgeries"}).status_code == 200
+    return len(ctx.captured_queries)
