@@ -141,7 +141,6 @@ def patient_history(request: HttpRequest, public_id: str) -> HttpResponse:
     """The whole history: every timeline entry, every record and who changed what in it. Read
     only when opened; the chart shows the newest part and links here."""
     patient = get_for(request, selectors.patients_for_chart(), public_id, need=Need.VIEW_CLINICAL)
-    log_access(request, patient)
     chart.open_full_history(request)
     context = {
         "patient": patient,
