@@ -155,7 +155,7 @@ def test_it_rejects_markup_in_surgery_text(patient, physician_a):
 def test_an_update_is_attributed_and_kept_in_history(patient, physician_a, therapist_a):
     s = surgery(patient, physician_a)
     services.surgery_update(surgery=s, by=therapist_a, procedure="laminotomy")
-    versions = list(s.history.order_by("history_date"))
+    versions = list(s.history.order_by("history_date", "history_id"))
     assert [v.history_user for v in versions] == [physician_a, therapist_a]
     assert [v.procedure for v in versions] == ["laminectomy", "laminotomy"]
 
