@@ -180,6 +180,21 @@ def get_patient_for(request: HttpRequest, public_id: uuid.UUID | str, *, need: N
     return get_for(request, patient_model, public_id, need=need)
 
 
+def find_patient_for(request: HttpRequest, *, mrn: str, need: Need) -> Any | None:
+    """The patient with this MRN in the active clinic, or None; 403 without ``need``.
+
+    For the pages that take a patient by MRN instead of by link (booking from the front desk):
+    the patient found is noted for the access log like any other the gate hands out.
+    """
+    membership = active_membership(request)
+    if not membership.can(need):
+        raise PermissionDenied
+    patient = scoped(request, apps.get_model("patients", "Patient")).filter(mrn=mrn.strip()).first()
+    if patient is not None:
+        note_patient_read(request, patient.public_id)
+    return patient
+
+
 def write_access_log(request: HttpRequest) -> int:
     """The access-log lines of a request that succeeded, in one query; how many were written.
 

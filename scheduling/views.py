@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from clinics.access import active_membership, actor, get_for, get_patient_for, require, scoped
+from clinics.access import active_membership, actor, find_patient_for, get_for, get_patient_for, require
 from clinics.forms_util import submit
 from clinics.roles import Need
-from patients.models import Patient
 
 from . import availability, reminders, selectors, services
 from .followups import ensure_clinic_defaults
@@ -209,7 +208,7 @@ def _book(
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if ask_patient:
-            patient = scoped(request, Patient).filter(mrn=data["mrn"].strip()).first()
+            patient = find_patient_for(request, mrn=data["mrn"], need=Need.BOOK)
             if patient is None:
                 form.add_error("mrn", _("No patient with this MRN at this clinic."))
         if patient is not None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from clinics.models import AccessLog
 from clinics.roles import Role
 from clinics.tests.factories import member
 from conftest import queries_of
@@ -180,6 +181,20 @@ def test_an_overlap_is_a_form_error_naming_the_taken_slot(login, calendar_a, phy
     assert response.status_code == 200
     assert "Nadia Okafor already has an appointment at 09:50-10:10." in response.content.decode()
     assert Appointment.objects.count() == 1
+
+
+def test_a_refused_booking_by_mrn_shows_the_patient_and_is_in_the_access_log(
+    login, calendar_a, physician_a, frontdesk_a, patient_a
+):
+    response = _post_booking(login(frontdesk_a), calendar_a, physician_a, mrn=patient_a.mrn, time="18:00")
+    assert response.status_code == 200 and "working hours" in response.content.decode()
+    line = AccessLog.objects.get()
+    assert (line.patient_public_id, line.user, line.page) == (patient_a.public_id, frontdesk_a, "scheduling:book")
+
+
+def test_an_unknown_mrn_writes_no_access_log_line(login, calendar_a, physician_a, frontdesk_a):
+    _post_booking(login(frontdesk_a), calendar_a, physician_a, mrn="NO-SUCH-MRN")
+    assert not AccessLog.objects.exists()
 
 
 def test_another_clinics_patient_cannot_be_booked_by_mrn(login, calendar_a, physician_a, frontdesk_a, clinic_b):
