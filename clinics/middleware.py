@@ -29,6 +29,14 @@ MAX_PENDING_POSTS = 3
 SIGNED_OUT_REASON_SESSION_KEY = "signed_out_reason"
 
 
+def _last_seen_step() -> float:
+    """How stale the stored "last seen" time may get: 15 s, or a twentieth of a short idle limit.
+
+    Sign-out after inactivity can come this much earlier than the idle limit, never later.
+    """
+    return min(15.0, settings.IDLE_TIMEOUT_SECONDS / 20)
+
+
 class IdleTimeoutMiddleware:
     """Log the user out after IDLE_TIMEOUT_SECONDS without a request, or SESSION_MAX_AGE_SECONDS after sign-in.
 
@@ -55,7 +63,9 @@ class IdleTimeoutMiddleware:
             if reason:
                 logout(request)
                 request.session[SIGNED_OUT_REASON_SESSION_KEY] = reason
-            else:
+            elif last_seen is None or now - float(last_seen) >= _last_seen_step():
+                # Written at most every few seconds, not on every request: the session row is
+                # saved only when it changed (SESSION_SAVE_EVERY_REQUEST is off).
                 request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)
 
@@ -139,7 +149,8 @@ class ActiveClinicMiddleware:
             if memberships:
                 wanted = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
                 chosen = next((m for m in memberships if m.clinic_id == wanted), memberships[0])
-                request.session[ACTIVE_CLINIC_SESSION_KEY] = chosen.clinic_id
+                if wanted != chosen.clinic_id:
+                    request.session[ACTIVE_CLINIC_SESSION_KEY] = chosen.clinic_id
                 clinic_request.membership = chosen
                 clinic_request.clinic = chosen.clinic
                 timezone.activate(chosen.clinic.tz)

@@ -80,6 +80,25 @@ def test_activity_within_the_idle_limit_keeps_the_session(physician_a, login) ->
             assert client.get("/").status_code == 200
 
 
+def _stored_session(client: Client) -> str:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).session_data
+
+
+def test_pages_opened_within_seconds_do_not_rewrite_the_session(physician_a, login) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = login(physician_a)
+        assert client.get("/").status_code == 200
+        stored = _stored_session(client)
+        clock.shift(timedelta(seconds=5))
+        assert client.get("/").status_code == 200
+        assert _stored_session(client) == stored
+        clock.shift(timedelta(seconds=15))
+        assert client.get("/").status_code == 200
+        assert _stored_session(client) != stored
+
+
 def test_idle_limit_is_fifteen_minutes_by_default() -> None:
     assert settings.IDLE_TIMEOUT_SECONDS == 15 * 60
 

@@ -146,7 +146,9 @@ IDLE_TIMEOUT_SECONDS = int(os.environ.get("FBSS_IDLE_TIMEOUT_SECONDS", 15 * 60))
 # However active, a session ends FBSS_SESSION_MAX_AGE_SECONDS after sign-in (clinics.middleware).
 SESSION_MAX_AGE_SECONDS = int(os.environ.get("FBSS_SESSION_MAX_AGE_SECONDS", 12 * 60 * 60))
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+# The session row is written when it changes, not on every request; the idle clock above is
+# refreshed at most every 15 s (clinics.middleware), and the absolute limit needs no refresh.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
