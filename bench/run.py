@@ -178,7 +178,7 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
             port = free_port()
             gunicorn = subprocess.Popen(
                 [PY, "-m", "gunicorn", "fbss_clinic.wsgi", f"--workers={workers}", f"--bind=127.0.0.1:{port}",
-                 "--access-logfile=-", "--log-level=warning"],
+                 "--log-level=warning"],  # no access log: survey URLs carry link tokens
                 stdout=log, stderr=subprocess.STDOUT, env=prod_env, cwd=ROOT,
             )  # fmt: skip
             procs.append(gunicorn)
