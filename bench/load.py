@@ -12,6 +12,10 @@ latencies in ms, elapsed seconds, errors.
 
 A page with ``"method": "search"`` posts ``data`` to ``path`` (the patient search keeps its terms
 in the session) and follows the redirect: one search as the person waits for it, two requests.
+A page with ``"tokens"`` has ``{token}`` in its path: a survey link (see ``bench/surveys.py``);
+``"submit"`` tokens are used once each, from ``--skip`` on, and a last JSON line
+``{"name": "_tokens", "submit_used": n}`` says how many this run used. When they run out, the
+page's users stop early (its result says ``"exhausted": true`` and rps counts the time it ran).
 """
 
 from __future__ import annotations
@@ -81,26 +85,63 @@ class Session:
             raise RuntimeError(f"sign-in of {username} failed (HTTP {status} to {location!r})")
 
 
-def one(session: Session, page: dict[str, Any]) -> None:
+class Exhausted(Exception):
+    """No single-use survey token left."""
+
+
+class TokenPool:
+    """The plan's survey tokens. ``page`` tokens: one per simulated patient, reused. ``submit``
+    tokens: each used once (a submitted survey's link is spent), handed out under a lock."""
+
+    def __init__(self, tokens: dict[str, list[str]], skip: int) -> None:
+        self.page = tokens.get("page", [])
+        self.submit = tokens.get("submit", [])
+        self.next = skip
+        self.start = skip
+        self.lock = threading.Lock()
+
+    def take(self) -> str:
+        with self.lock:
+            if self.next >= len(self.submit):
+                raise Exhausted
+            self.next += 1
+            return self.submit[self.next - 1]
+
+    def path(self, page: dict[str, Any], k: int) -> str:
+        kind = page.get("tokens")
+        if kind is None:
+            return str(page["path"])
+        token = self.take() if kind == "submit" else self.page[k % len(self.page)]
+        return str(page["path"]).replace("{token}", token)
+
+    @property
+    def used(self) -> int:
+        return self.next - self.start
+
+
+def one(session: Session, page: dict[str, Any], path: str) -> None:
     method = page["method"]
     if method == "search":
         token = session.csrf_token
-        status, _, location = session.request("POST", page["path"], {"csrfmiddlewaretoken": token, **page["data"]})
+        status, _, location = session.request("POST", path, {"csrfmiddlewaretoken": token, **page["data"]})
         if status != 302:
             raise RuntimeError(f"search: HTTP {status}")
-        status, _, _ = session.request("GET", location or page["path"])
+        status, _, _ = session.request("GET", location or path)
     elif method == "form-post":
-        status, _, _ = session.request("POST", page["path"], {"csrfmiddlewaretoken": session.csrf_token, **page["data"]})
+        status, _, _ = session.request("POST", path, {"csrfmiddlewaretoken": session.csrf_token, **page["data"]})
     else:
-        status, _, _ = session.request("GET", page["path"])
+        status, _, _ = session.request("GET", path)
     if status not in page.get("ok", [200]):
         raise RuntimeError(f"{page['name']}: HTTP {status}")
 
 
-def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float) -> list[dict[str, Any]]:
+def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float, skip: int = 0) -> list[dict[str, Any]]:
+    pool = TokenPool(plan.get("tokens", {}), skip)
     users: list[dict[str, Session]] = []
     for k in range(concurrency):
-        sessions = {"anonymous": Session(base)}
+        anonymous = Session(base)
+        anonymous.csrf_token = anonymous.csrf("/accounts/login/")  # the patient's browser: a CSRF cookie, no sign-in
+        sessions = {"anonymous": anonymous}
         for role in ("physician", "frontdesk"):
             names = plan[f"{role}s" if role == "physician" else role]
             session = Session(base)
@@ -115,6 +156,8 @@ def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float) -> li
         barrier = threading.Barrier(concurrency + 1)
         go = threading.Event()
         deadline = [0.0]
+        finished = [0.0] * concurrency
+        exhausted = [False]
 
         def worker(
             k: int,
@@ -124,19 +167,30 @@ def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float) -> li
             deadline: list[float] = deadline,
             errors: list[int] = errors,
             latencies: list[list[float]] = latencies,
+            finished: list[float] = finished,
+            exhausted: list[bool] = exhausted,
         ) -> None:
             session = users[k][page.get("role", "physician")]
-            one(session, page)  # warm: the first request of a connection is not measured
+            try:
+                one(session, page, pool.path(page, k))  # warm: the first request of a connection is not measured
+            except Exhausted:
+                exhausted[0] = True
             barrier.wait()
             go.wait()
             while time.perf_counter() < deadline[0]:
+                try:
+                    path = pool.path(page, k)
+                except Exhausted:
+                    exhausted[0] = True
+                    break
                 start = time.perf_counter()
                 try:
-                    one(session, page)
+                    one(session, page, path)
                 except Exception:  # noqa: BLE001 - counted and reported, never hidden
                     errors[k] += 1
                     continue
                 latencies[k].append((time.perf_counter() - start) * 1000)
+            finished[k] = time.perf_counter()
 
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
         for thread in threads:
@@ -147,9 +201,12 @@ def run(base: str, plan: dict[str, Any], concurrency: int, seconds: float) -> li
         go.set()
         for thread in threads:
             thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = max(finished) - started
         flat = [x for part in latencies for x in part]
-        results.append({"name": page["name"], "latencies": flat, "elapsed": elapsed, "errors": sum(errors)})
+        results.append(
+            {"name": page["name"], "latencies": flat, "elapsed": elapsed, "errors": sum(errors), "exhausted": exhausted[0]}
+        )
+    results.append({"name": "_tokens", "submit_used": pool.used})
     return results
 
 
@@ -159,10 +216,11 @@ def main() -> None:
     parser.add_argument("--plan", required=True)
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--skip", type=int, default=0, help="single-use survey tokens already used by earlier runs")
     args = parser.parse_args()
     with open(args.plan, encoding="utf-8") as f:
         plan = json.load(f)
-    for result in run(args.base, plan, args.concurrency, args.seconds):
+    for result in run(args.base, plan, args.concurrency, args.seconds, args.skip):
         print(json.dumps(result), flush=True)
 
 

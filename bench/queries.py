@@ -1,10 +1,11 @@
 """Write the load plan (bench/results/plan.json) and print the query count of one request per page.
 
-    python bench/queries.py <plan.json> <YYYY-MM-DD day of the day view>
+    python bench/queries.py <plan.json> <number of survey tokens to make for survey_submission>
 
 Runs with the test settings on the scale database, through Django's test client: each page is
 requested twice as its user and the queries of the second request are counted (the first warms
-per-process caches). Prints {"page": count, ...} as JSON.
+per-process caches). Makes the run's survey tokens first (``bench/surveys.py``); the day view
+shows the day the scale data is about. Prints {"page": count, ...} as JSON.
 """
 
 from __future__ import annotations
@@ -25,16 +26,18 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import get_resolver  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from bench.scale import SCALE_PASSWORD, long_history_patients  # noqa: E402
+from bench.scale import SCALE_PASSWORD, long_history_patients, marker_day  # noqa: E402
+from bench.surveys import prepare  # noqa: E402
 from clinics.models import Membership  # noqa: E402
 from clinics.roles import Role  # noqa: E402
 
 FLOOR = "floor_healthz"
+SURVEY_PAGE_TOKENS = 16  # one per simulated patient of survey_page (concurrency 8), and spares
 
 
-def pages(day: str) -> tuple[list[dict[str, Any]], list[str], dict[str, list[str]]]:
+def pages(day: str, survey: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     patient = long_history_patients()[0]
     clinic = patient.clinic
     staff: dict[str, list[str]] = {}
@@ -55,29 +58,48 @@ def pages(day: str) -> tuple[list[dict[str, Any]], list[str], dict[str, list[str
         {"name": "chart_long_history", "method": "GET", "path": f"/patients/{patient.public_id}/", "role": "physician"},
         {"name": "day_view", "method": "GET", "path": f"/schedule/day/{day}/", "role": "frontdesk"},
         {"name": "worklist", "method": "GET", "path": "/schedule/worklist/", "role": "frontdesk"},
+        {"name": "clinic_outcomes", "method": "GET", "path": "/outcomes/", "role": "physician"},
+        # One token per simulated patient ({token} is filled in by the load generator).
+        {"name": "survey_page", "method": "GET", "path": f"/survey/{{token}}/{survey['page_number']}/", "role": "anonymous",
+         "tokens": "page"},
+        # A fresh token per request: the final "send" of a fully answered survey uses its link once.
+        {"name": "survey_submission", "method": "form-post", "path": "/survey/{token}/send/", "role": "anonymous",
+         "tokens": "submit", "data": {}, "ok": [302]},
     ]  # fmt: skip
-    namespaces = set(get_resolver().namespace_dict)
-    routes = {str(p.pattern) for p in get_resolver().url_patterns}
-    not_built = []
-    if "outcomes" not in namespaces:
-        not_built.append("clinic_outcomes")
-    if not any(r.startswith(("survey", "s/")) for r in routes):
-        not_built += ["survey_page", "survey_submission"]
-    else:
-        not_built += ["survey_page", "survey_submission"]  # routes exist: add them to the plan
-    return plan, not_built, staff
+    return plan, staff
 
 
-def count(client: Client, page: dict[str, Any]) -> int:
+class Tokens:
+    """The survey tokens of the plan: ``page`` ones are reused; ``submit`` ones are used once each."""
+
+    def __init__(self, survey: dict[str, Any]) -> None:
+        self.survey = survey
+        self.used = 0
+
+    def path(self, page: dict[str, Any]) -> str:
+        if "tokens" not in page:
+            return str(page["path"])
+        if page["tokens"] == "submit":
+            token = self.survey["submit"][self.used]
+            self.used += 1
+        else:
+            token = self.survey["page"][0]
+        return str(page["path"]).replace("{token}", token)
+
+
+def count(client: Client, page: dict[str, Any], tokens: Tokens) -> int:
     def once() -> int:
+        path = tokens.path(page)
         with CaptureQueriesContext(connection) as ctx:
             if page["method"] == "search":
-                response = client.post(page["path"], page["data"])
+                response = client.post(path, page["data"])
                 assert response.status_code == 302, response.status_code  # noqa: S101
                 response = client.get(response["Location"])
+            elif page["method"] == "form-post":
+                response = client.post(path, page["data"])
             else:
-                response = client.get(page["path"])
-        if response.status_code != 200:
+                response = client.get(path)
+        if response.status_code not in page.get("ok", [200]):
             raise SystemExit(f"{page['name']}: HTTP {response.status_code} for {page['path']}")
         return len(ctx.captured_queries)
 
@@ -89,19 +111,28 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     setup_test_environment()
-    plan_path, day = sys.argv[1], sys.argv[2]
-    plan, not_built, staff = pages(day)
+    plan_path, submit_tokens = sys.argv[1], int(sys.argv[2])
+    day = (marker_day() or timezone.localdate()).isoformat()
+    survey = prepare(page=SURVEY_PAGE_TOKENS, submit=submit_tokens)
+    plan, staff = pages(day, survey)
     users = get_user_model().objects
     clients: dict[str, Client] = {"anonymous": Client()}
     for role, key in (("physician", "physicians"), ("frontdesk", "frontdesk")):
         client = Client()
         client.force_login(users.get(username=staff[key][0]))
         clients[role] = client
-    counts = {page["name"]: count(clients[page["role"]], page) for page in plan}
+    tokens = Tokens(survey)
+    counts = {page["name"]: count(clients[page["role"]], page, tokens) for page in plan}
+    # The plan holds the bench accounts' password and live survey tokens: bench data only, in
+    # bench/results/ (not committed), and the tokens expire in two days.
     Path(plan_path).write_text(
-        json.dumps({"password": SCALE_PASSWORD, **staff, "pages": plan, "not_built": not_built}, indent=1),
+        json.dumps(
+            {"password": SCALE_PASSWORD, **staff, "pages": plan, "day": day,
+             "tokens": {"page": survey["page"], "submit": survey["submit"]}, "submit_used": tokens.used},
+            indent=1,
+        ),
         encoding="utf-8",
-    )
+    )  # fmt: skip
     print(json.dumps(counts))
 
 

@@ -2,10 +2,13 @@
 
 Run by ``scripts/test.sh --bench`` with PostgreSQL and Redis up (DATABASE_URL, REDIS_URL set).
 Environment: BENCH_CLINICS (20), BENCH_PATIENTS (100000), BENCH_SEED (1), BENCH_SECONDS (5, per
-page and run), BENCH_ROUNDS (3), BENCH_WORKERS (4 gunicorn workers), BENCH_MESSAGES (10000).
+page and run), BENCH_ROUNDS (3), BENCH_WORKERS (4 gunicorn workers), BENCH_MESSAGES (10000),
+BENCH_SURVEY_TOKENS (3000 single-use survey links for survey_submission).
 
-Steps: seed (``manage.py seed_scale``, reused when the marker matches); count the queries of one
-request to each page (Django's test client on the same database); collectstatic and start
+Steps: seed (``manage.py seed_scale``, reused when the marker matches: ``scripts/test.sh --bench``
+keeps the bench's PostgreSQL between runs); make the run's survey links and count the queries of
+one request to each page (``bench/queries.py``, Django's test client on the same database);
+collectstatic and start
 gunicorn on loopback; for each of BENCH_ROUNDS rounds, concurrency 1 then 8, run ``bench/load.py``
 over every page (interleaved runs), then take the median of the rounds' p50, p95 and rps; stop
 gunicorn; then queue BENCH_MESSAGES due e-mails and send them with two Celery worker processes
@@ -40,7 +43,6 @@ from bench.report import Row, format_line, markdown_table, percentile  # noqa: E
 RESULTS = ROOT / "bench" / "results"
 LOG = RESULTS / "bench.log"
 PY = sys.executable
-NOT_BUILT = "not built yet"
 FLOOR = "floor_healthz"
 
 
@@ -80,6 +82,24 @@ def wait_http(port: int, path: str = "/healthz", timeout: float = 60) -> None:
     raise SystemExit(f"gunicorn did not answer on port {port}; see {LOG}")
 
 
+def recreate_database(url: str) -> None:
+    """Drop and create the bench's database (its own PostgreSQL, see scripts/test.sh --bench)."""
+    import urllib.parse
+
+    import psycopg2
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    conn = psycopg2.connect(
+        host=parts.hostname, port=parts.port, user=parts.username, password=parts.password, dbname="postgres"
+    )
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -108,6 +128,7 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
     clinics, patients, seed = env_int("BENCH_CLINICS", 20), env_int("BENCH_PATIENTS", 100_000), env_int("BENCH_SEED", 1)
     seconds, rounds, workers = float(os.environ.get("BENCH_SECONDS") or 5), env_int("BENCH_ROUNDS", 3), env_int("BENCH_WORKERS", 4)
     messages = env_int("BENCH_MESSAGES", 10_000)
+    survey_tokens = env_int("BENCH_SURVEY_TOKENS", 3000)
     RESULTS.mkdir(parents=True, exist_ok=True)
     started_at = dt.datetime.now(dt.UTC)
     host = machine()
@@ -126,17 +147,24 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
         try:
             say(f"bench: seeding {clinics} clinics x {patients} patients (seed {seed}); logs in {LOG}")
             t0 = time.monotonic()
+            seed_args = [PY, "manage.py", "seed_scale", f"--clinics={clinics}", f"--patients={patients}", f"--seed={seed}",
+                         f"--today={today.isoformat()}"]  # fmt: skip
             run_logged([PY, "manage.py", "migrate", "--noinput"], log, test_env)
-            run_logged(
-                [PY, "manage.py", "seed_scale", f"--clinics={clinics}", f"--patients={patients}", f"--seed={seed}",
-                 f"--today={today.isoformat()}"],
-                log, test_env,
-            )  # fmt: skip
+            try:
+                run_logged(seed_args, log, test_env)
+            except subprocess.CalledProcessError:
+                log.flush()
+                if "already holds other data" not in LOG.read_text(encoding="utf-8")[-3000:]:
+                    raise
+                say("bench: the bench database holds other scale data (another seed or size): starting it afresh")
+                recreate_database(test_env["DATABASE_URL"])
+                run_logged([PY, "manage.py", "migrate", "--noinput"], log, test_env)
+                run_logged(seed_args, log, test_env)
             seed_seconds = time.monotonic() - t0
             say(f"bench: data ready in {seed_seconds:.0f} s; counting queries")
             plan_file = RESULTS / "plan.json"
             out = subprocess.run(
-                [PY, "bench/queries.py", str(plan_file), today.isoformat()], env=test_env, cwd=ROOT,
+                [PY, "bench/queries.py", str(plan_file), str(survey_tokens)], env=test_env, cwd=ROOT,
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             log.write(out.stderr)
@@ -150,18 +178,20 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
             port = free_port()
             gunicorn = subprocess.Popen(
                 [PY, "-m", "gunicorn", "fbss_clinic.wsgi", f"--workers={workers}", f"--bind=127.0.0.1:{port}",
-                 "--access-logfile=-", "--log-level=warning"],
+                 "--log-level=warning"],  # no access log: survey URLs carry link tokens
                 stdout=log, stderr=subprocess.STDOUT, env=prod_env, cwd=ROOT,
             )  # fmt: skip
             procs.append(gunicorn)
             wait_http(port)
             samples: dict[tuple[str, int], list[tuple[float, float, float, int]]] = {}
+            tokens_used = int(plan.get("submit_used", 0))
+            exhausted: set[str] = set()
             for r in range(rounds):
                 for concurrency in (1, 8):
                     say(f"bench: round {r + 1}/{rounds}, concurrency {concurrency}")
                     load = subprocess.run(
                         [PY, "bench/load.py", f"--base=http://127.0.0.1:{port}", f"--plan={plan_file}",
-                         f"--concurrency={concurrency}", f"--seconds={seconds}"],
+                         f"--concurrency={concurrency}", f"--seconds={seconds}", f"--skip={tokens_used}"],
                         cwd=ROOT, env=base_env, capture_output=True, text=True, check=False,
                     )  # fmt: skip
                     log.write(load.stderr)
@@ -169,6 +199,11 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
                         raise SystemExit(f"the load generator failed:\n{load.stderr[-3000:]}")
                     for line in load.stdout.splitlines():
                         result = json.loads(line)
+                        if result["name"] == "_tokens":
+                            tokens_used += result["submit_used"]
+                            continue
+                        if result.get("exhausted"):
+                            exhausted.add(result["name"])
                         lat = sorted(result["latencies"])
                         p50 = percentile(lat, 50)
                         p95 = percentile(lat, 95)
@@ -191,8 +226,6 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
                             floor_p95_ms=floor_p95, queries=queries.get(name), errors=sum(s[3] for s in got),
                         )
                     )  # fmt: skip
-                for missing in plan.get("not_built", []):
-                    rows.append(Row(page=missing, concurrency=concurrency, note=NOT_BUILT))
 
             say(f"bench: sending {messages} due messages through two Celery workers")
             dispatch = run_dispatch(messages, prod_env, log, procs)
@@ -210,7 +243,11 @@ def main() -> None:  # noqa: PLR0915 - the whole run, step by step
         f"Run {started_at:%Y-%m-%d %H:%M} UTC, commit {commit()}, on {host}.\n"
         f"Data: seed_scale --clinics {clinics} --patients {patients} --seed {seed} (seeded or reused in {seed_seconds:.0f} s). "
         f"gunicorn {workers} sync workers, production settings without TLS; load from bench/load.py (separate process); "
-        f"{rounds} interleaved rounds of {seconds:g} s per page and concurrency, medians of the rounds."
+        f"{rounds} interleaved rounds of {seconds:g} s per page and concurrency, medians of the rounds. "
+        f"survey_page opens the PHQ-9 page of an open survey; survey_submission posts the final send of a fully "
+        f"answered one, a fresh single-use link per request ({tokens_used} of {survey_tokens} used"
+        f"{'; ran out during ' + ', '.join(sorted(exhausted)) + ': raise BENCH_SURVEY_TOKENS' if exhausted else ''}). "
+        f"Load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
     table = markdown_table(rows, dispatch)
     print()

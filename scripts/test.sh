@@ -22,6 +22,7 @@ cleanup() {
         log "Stopping PostgreSQL and Redis"
         stop_services
     fi
+    stop_bench_pg
     exit "$rc"
 }
 # shellcheck disable=SC2317
@@ -34,6 +35,50 @@ trap cleanup EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 trap 'on_signal 129' HUP
+
+# `make bench` keeps its own PostgreSQL between runs, so that the scale data (minutes to make) is
+# reused when the seed and size match. Its folder is BENCH_PG_DIR (default under /var/tmp, one per
+# checkout; delete it to start from empty). It is a benchmark's scratch data: fsync is off.
+BENCH_PG_DATA=""
+start_bench_pg() {
+    local dir pass port created=""
+    dir="${BENCH_PG_DIR:-/var/tmp/fbss-bench-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)}"
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    if [[ ! -f "$dir/data/PG_VERSION" || ! -f "$dir/password" ]]; then
+        rm -rf "$dir/data"
+        mkdir -p "$dir/data"
+        "$PYTHON" -c 'import secrets; print(secrets.token_hex(16))' >"$dir/password"
+        chmod 600 "$dir/password"
+        [[ $EUID -eq 0 ]] && chown postgres: "$dir" "$dir/data"
+        chmod 700 "$dir/data"
+        local locale_opt=(--no-locale)
+        locale -a 2>/dev/null | grep -qix 'c.utf-\?8' && locale_opt=(--locale=C.UTF-8)
+        (cd "$dir" && _as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -E UTF8 "${locale_opt[@]}" \
+            --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$dir/initdb.log" 2>&1) ||
+            { cat "$dir/initdb.log" >&2; die "initdb of the bench database failed"; }
+        created=1
+    fi
+    pass="$(cat "$dir/password")"
+    port="$(free_port "$PG_PORT" "$REDIS_PORT")"
+    (cd "$dir" && _as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 120 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB" \
+        start >/dev/null) || { tail -n 30 "$dir/postgres.log" >&2; die "the bench's PostgreSQL did not start (delete $dir to start afresh)"; }
+    BENCH_PG_DATA="$dir/data"
+    if [[ -n "$created" ]]; then
+        (cd "$dir" && _as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres \
+            -c "CREATE ROLE fbss LOGIN SUPERUSER PASSWORD '$pass'" -c "CREATE DATABASE fbss OWNER fbss" >/dev/null) ||
+            die "could not create the bench's role and database"
+    fi
+    export DATABASE_URL="postgres://fbss:$pass@127.0.0.1:$port/fbss"
+    log "Bench PostgreSQL 127.0.0.1:$port, data kept in $dir$([[ -n "$created" ]] && echo ' (new)')"
+}
+# shellcheck disable=SC2317 # called by the EXIT trap
+stop_bench_pg() {
+    [[ -n "$BENCH_PG_DATA" ]] || return 0
+    (cd / && _as_pg "$PG_BIN/pg_ctl" -D "$BENCH_PG_DATA" stop -m fast -w -t 60 >/dev/null 2>&1) || true
+    BENCH_PG_DATA=""
+}
 
 ensure_system_packages
 ensure_venv dev
@@ -66,6 +111,7 @@ step() {
 results=()
 
 if [[ "${1:-}" == "--bench" ]]; then
+    start_bench_pg
     step bench "$VENV/bin/python" bench/run.py
 else
     # Lint failures do not stop the run: pytest still runs, so one `make test`

@@ -36,12 +36,16 @@ class Command(BaseCommand):
         )  # fmt: skip
         started = time.monotonic()
         try:
-            counts = scale.seed(opts)
+            seeder = scale.seed(opts)
         except RuntimeError as error:
             raise CommandError(str(error)) from error
-        if counts is None:
-            self.stdout.write(f"Scale data already present ({opts.key()}); nothing to do.")
+        if seeder is None:
+            self.stdout.write(f"Scale data already present ({opts.key()}, about {scale.marker_day()}); nothing to do.")
             return
-        self.stdout.write(f"Seeded {opts.key()} in {time.monotonic() - started:.0f} s:")
+        counts = seeder.counts
+        self.stdout.write(
+            f"Seeded {opts.key()} today={opts.today} in {time.monotonic() - started:.0f} s, {sum(counts.values())} bulk rows "
+            f"({', '.join(f'{phase} {seconds:.0f} s' for phase, seconds in seeder.timings.items())}):"
+        )
         for label, n in sorted(counts.items()):
             self.stdout.write(f"  {label:<45} {n:>10}")
