@@ -45,4 +45,5 @@ RUN DJANGO_SECRET_KEY=build-time-placeholder-for-collectstatic-never-used-at-run
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "fbss_clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-", \
+     "--logger-class", "fbss_clinic.gunicorn_logging.ScrubbedLogger", \
      "--access-logformat", "%(h)s \"%(m)s %(U)s\" %(s)s %(b)s %(M)sms"]
