@@ -149,7 +149,8 @@ class ActiveClinicMiddleware:
             if memberships:
                 wanted = request.session.get(ACTIVE_CLINIC_SESSION_KEY)
                 chosen = next((m for m in memberships if m.clinic_id == wanted), memberships[0])
-                if wanted != chosen.clinic_id:
+                if wanted is not None and wanted != chosen.clinic_id:
+                    # No longer a member there: forget it (the first clinic by name is the default).
                     request.session[ACTIVE_CLINIC_SESSION_KEY] = chosen.clinic_id
                 clinic_request.membership = chosen
                 clinic_request.clinic = chosen.clinic

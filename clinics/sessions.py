@@ -28,10 +28,12 @@ def _session_store() -> Any:
 
 def record_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     """Note when the session began (for the absolute lifetime) and that it belongs to ``user``."""
+    from .middleware import LAST_SEEN_SESSION_KEY
     from .twofactor import TWO_FACTOR_SESSION_KEY, two_factor_state
 
     session = request.session
-    session[SIGNED_IN_AT_SESSION_KEY] = time.time()
+    # Both clocks start now, so the first page after sign-in has nothing to write to the session.
+    session[SIGNED_IN_AT_SESSION_KEY] = session[LAST_SEEN_SESSION_KEY] = time.time()
     state = two_factor_state(user)
     if state:
         session[TWO_FACTOR_SESSION_KEY] = state

@@ -65,7 +65,7 @@ def test_switching_to_a_clinic_one_is_not_a_member_of_is_refused(login, physicia
     client = login(physician_a)
     response = client.post("/clinic/switch/", {"clinic": str(clinic_b.public_id)}, follow=True)
     assert b"not a member of that clinic" in response.content
-    assert client.session["active_clinic_id"] == clinic_a.id
+    assert client.get("/").wsgi_request.membership.clinic == clinic_a
 
 
 def test_switch_clinic_with_garbage_is_a_400(login, physician_a) -> None:
