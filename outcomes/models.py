@@ -161,6 +161,17 @@ class ResponseScore(models.Model):
 
     class Meta:
         ordering = ["response", "pk"]
+        indexes = [
+            # The outcomes report reaches a clinic's scores from its responses: an index-only scan of
+            # the scorable ones, with the columns it aggregates (INCLUDE is PostgreSQL's; SQLite
+            # makes a plain partial index).
+            models.Index(
+                fields=["response"],
+                include=["key", "improved", "change_from_baseline"],
+                condition=models.Q(scorable=True),
+                name="outcomes_score_report_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["response", "key"], name="outcomes_score_one_per_key"),
             models.CheckConstraint(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from math import sqrt
 from typing import Any
 
@@ -218,8 +218,8 @@ def test_an_acknowledged_alert_leaves_the_worklist(login: Any, physician_a: Any,
     assert 'data-kind="alert"' not in html
 
 
-# Session, user, membership and savepoints, plus the report's 5 (versions, rates, changes,
-# responders, the physicians of the filter) and the home page's other panels.
+# Session, user, membership and savepoints, plus the report's 6 (JIT off on PostgreSQL, versions,
+# rates, changes, responders, the physicians of the filter) and the home page's other panels.
 PAGE_MAX = 14
 HOME_MAX = 30
 
@@ -228,10 +228,11 @@ def test_the_page_and_the_worklist_do_not_grow_with_the_data(
     login: Any, physician_a: Any, clinic_a: Any, clinic_data: dict, django_assert_max_num_queries: Any
 ) -> None:
     client = login(physician_a)
+    client.get(PAGE)  # the first page after logging in also saves the session (the active clinic)
     page_few, home_few = queries_of(client, PAGE), queries_of(client, "/")
     versions, schedule = clinic_data["versions"], make_schedule(clinic_a, "Second")
     today = clinic_data["today"]
-    for n in range(15):
+    for n in range(15):  # four times the patients, every wave and intervention group
         patient = PatientFactory.create(clinic=clinic_a, primary_physician=physician_a)
         _treat(patient, physician_a, ("rfa", "scs", "pt", "other")[n % 4])
         invitations = enrol(patient, schedule, today - timedelta(days=100 - n))
@@ -254,3 +255,32 @@ def test_a_wave_with_one_follow_up_has_a_mean_and_no_interval(login: Any, physic
     assert [(r["wave_or_group"], r["n"], r["value"], r["ci_low"], r["ci_high"]) for r in changes] == [
         ("6 weeks", "1", f"{w6 - baseline:.2f}", "", "")
     ]
+
+
+def test_the_period_takes_follow_ups_by_their_local_day_to_its_last_second(
+    login: Any, physician_a: Any, clinic_a: Any, clinic_data: dict
+) -> None:
+    """The responders table reads a score's day from its submission time in the clinic's time zone
+    (Chicago here): a follow-up submitted in the last instant of the period's last day counts, one
+    at local midnight after it does not."""
+    from outcomes.models import Response
+
+    client = login(physician_a)
+    response = Response.objects.get(patient=clinic_data["patients"]["p5"], invitation__wave__key="w6")
+    day = timezone.localtime(response.submitted_at, clinic_a.tz).date()
+    midnight = datetime.combine(day, time.min, tzinfo=clinic_a.tz)
+    assert midnight.utcoffset()  # not UTC: the boundary is the clinic's
+
+    def others(start: Any, end: Any) -> int:
+        rows = _csv(client, f"?start={start}&end={end}")
+        return sum(int(r["n"]) for r in rows if r["table"] == "responders" and r["wave_or_group"] == "Other")
+
+    for at, start, end, counted in (
+        (midnight, day, day, 1),
+        (midnight + timedelta(days=1, microseconds=-1), day, day, 1),
+        (midnight + timedelta(days=1), day, day, 0),
+        (midnight - timedelta(microseconds=1), day, day, 0),
+        (midnight + timedelta(days=1), day, day + timedelta(days=1), 1),
+    ):
+        Response.objects.filter(pk=response.pk).update(submitted_at=at)
+        assert others(start, end) == counted, (at, start, end)
