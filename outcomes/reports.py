@@ -4,8 +4,8 @@ Every figure is computed by the database (COUNT, SUM and the sum of squares, gro
 instrument and intervention group: the same SQL on PostgreSQL and SQLite); Python only turns the
 aggregates into intervals. The number of queries is fixed whatever the number of patients,
 invitations and responses. On the scale data (5,000 patients and ~54,000 scores a clinic) every
-query was checked with EXPLAIN (ANALYZE, BUFFERS): see ``_without_jit`` and the migration
-``0003_indexes_for_outcomes_report``.
+query was checked with EXPLAIN (ANALYZE, BUFFERS); JIT is off for every connection (settings:
+``database_from_env``), and the migration ``0003_indexes_for_outcomes_report`` serves them.
 
 Definitions (also in the README):
 
@@ -32,7 +32,6 @@ from decimal import Decimal
 from math import sqrt
 from typing import Any, TypeVar
 
-from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -288,21 +287,9 @@ class Report:
     responders: list[GroupResponders]
 
 
-def _without_jit() -> None:
-    """Turn PostgreSQL's JIT off for the rest of the request's transaction (``SET LOCAL``; every
-    request runs in one, ATOMIC_REQUESTS). The report's aggregates over a clinic's tens of thousands
-    of scores have estimated costs above ``jit_above_cost``, and JIT then spent seconds compiling
-    to save milliseconds (EXPLAIN ANALYZE on the scale data: 6.9 s of JIT for a query that runs in
-    0.3 s without it). Outside a transaction, or on SQLite, nothing to do."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-
-
 def clinic_report(clinic: Clinic, filters: Filters, today: date) -> Report:
-    """The page's figures: a fixed number of queries (the versions, one per table, and the JIT
-    switch on PostgreSQL), whatever the number of patients, waves or groups."""
-    _without_jit()
+    """The page's figures: a fixed number of queries (the versions, one per table), whatever the
+    number of patients, waves or groups."""
     insts = instruments()
     return Report(
         filters=filters,

@@ -218,9 +218,9 @@ def test_an_acknowledged_alert_leaves_the_worklist(login: Any, physician_a: Any,
     assert 'data-kind="alert"' not in html
 
 
-# Session, user, membership and savepoints, plus the report's 6 (JIT off on PostgreSQL, versions,
+# Session, user, membership and savepoints, plus the report's 5 (versions,
 # rates, changes, responders, the physicians of the filter) and the home page's other panels.
-PAGE_MAX = 14
+PAGE_MAX = 13
 HOME_MAX = 30
 
 
