@@ -99,13 +99,15 @@ def consume(raw: str, *, purpose: str) -> Resolution:
     problem = _judge(link, purpose=purpose, now=now)
     if link is None or problem is not None:
         return Resolution(link=link if problem in (Problem.EXPIRED, Problem.USED) else None, problem=problem)
-    with transaction.atomic():
-        won = PatientLink.objects.filter(
-            pk=link.pk, purpose=purpose, used_count__lt=F("max_uses"), expires_at__gt=now
-        ).update(used_count=F("used_count") + 1, used_at=now)
-    link.refresh_from_db()
+    # One conditional UPDATE is atomic by itself: no savepoint, and no re-read when it won.
+    won = PatientLink.objects.filter(
+        pk=link.pk, purpose=purpose, used_count__lt=F("max_uses"), expires_at__gt=now
+    ).update(used_count=F("used_count") + 1, used_at=now)
     if not won:
+        link.refresh_from_db()
         return Resolution(link=link, problem=_judge(link, purpose=purpose, now=now) or Problem.USED)
+    link.used_count += 1
+    link.used_at = now
     return Resolution(link=link, problem=None)
 
 
@@ -114,5 +116,4 @@ def revoke(*, owner_ref: str, purpose: str | None = None) -> int:
     rows = PatientLink.objects.filter(owner_ref=owner_ref, expires_at__gt=timezone.now())
     if purpose is not None:
         rows = rows.filter(purpose=purpose)
-    with transaction.atomic():
-        return rows.update(expires_at=timezone.now())
+    return rows.update(expires_at=timezone.now())  # one UPDATE: atomic by itself

@@ -31,6 +31,7 @@ from .survey_flow import (
     SurveyClosed,
     check_open,
     has_safety_alert,
+    invitation_by_pk,
     page_errors,
     page_save,
     pages_for,
@@ -63,7 +64,13 @@ def _invitation_of(link: Any) -> SurveyInvitation | None:
     app_label, model_name, pk = parse_owner_ref(link.owner_ref)
     if (app_label, model_name) != ("outcomes", "surveyinvitation") or not pk.isdigit():
         return None
-    return SurveyInvitation.objects.select_related("patient__clinic", "wave", "enrolment").filter(pk=int(pk)).first()
+    return invitation_by_pk(int(pk))
+
+
+def _alerted(invitation: SurveyInvitation) -> bool:
+    """Whether a safety alert is raised on the invitation, as read with it (``invitation_by_pk``)."""
+    flag = getattr(invitation, "alerted", None)
+    return has_safety_alert(invitation) if flag is None else bool(flag)
 
 
 def _invitation(request: HttpRequest, token: str) -> SurveyInvitation | HttpResponse:
@@ -174,7 +181,8 @@ def survey_page(request: HttpRequest, token: str, number: int) -> HttpResponse:
                 "attribution": definition.attribution,
                 "items": _items(page, language, values, errors),
                 "has_errors": bool(errors),
-                "crisis": _crisis(invitation) if has_safety_alert(invitation) else None,
+                # A POST may have raised an alert just now: ask again then.
+                "crisis": _crisis(invitation) if (has_safety_alert(invitation) if request.method == "POST" else _alerted(invitation)) else None,
                 "clinic": invitation.patient.clinic.name,
                 "kiosk": request.session.get(KIOSK_KEY, False),
                 "language": language,
@@ -195,7 +203,6 @@ def survey_submit(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     invitation = found
-    pages = pages_for(invitation)
     if request.method == "POST":
         try:
             alert = submit_invitation(invitation=invitation, raw_token=token)
@@ -205,6 +212,7 @@ def survey_submit(request: HttpRequest, token: str) -> HttpResponse:
             return _closed(request, closed.reason, invitation=invitation)
         request.session[DONE_KEY] = {"invitation": str(invitation.public_id), "crisis": alert}
         return redirect("survey:done", token=token)
+    pages = pages_for(invitation)
     number = _first_open_page(pages)
     if number is not None:
         return redirect("survey:page", token=token, number=number)
@@ -219,7 +227,7 @@ def survey_submit(request: HttpRequest, token: str) -> HttpResponse:
                     {"number": p.number, "title": _text(dict(p.definition.short_title or p.definition.title), invitation.language)}
                     for p in pages
                 ],
-                "crisis": _crisis(invitation) if has_safety_alert(invitation) else None,
+                "crisis": _crisis(invitation) if _alerted(invitation) else None,
                 "clinic": invitation.patient.clinic.name,
                 "kiosk": request.session.get(KIOSK_KEY, False),
                 "language": invitation.language,
