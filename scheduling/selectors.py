@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet, Subquery, Value
@@ -166,7 +165,7 @@ def patient_appointments(patient: Any, *, past_limit: int | None = None) -> list
             .order_by("-starts_at", "-id")
             .values("starts_at")[past_limit - 1 : past_limit]
         )
-        since = Coalesce(Subquery(cutoff), Value(datetime(1, 1, 2, tzinfo=dt_timezone.utc)))
+        since = Coalesce(Subquery(cutoff), Value(datetime(1, 1, 2, tzinfo=UTC)))
         qs = qs.filter(Q(ends_at__gte=now) | Q(starts_at__gte=since))
     return list(qs.order_by("-starts_at", "-id"))
 
