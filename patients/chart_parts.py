@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -45,6 +46,16 @@ def _diagnoses(patient: Patient, request: HttpRequest) -> list[Diagnosis]:
     return chart.memo(request, f"diagnoses:{patient.pk}", lambda: selectors.diagnoses_of(patient))
 
 
+_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _links(patient: Patient, edit: str) -> dict[str, str]:
+    """The section's links, reversed once rather than once a row: the patient's history page, and
+    the edit page of a row as the text either side of its id (``edit`` and ``edit_end``)."""
+    before, _marker, after = reverse(edit, args=[_ID]).partition(_ID)
+    return {"history_url": reverse("patients:history", args=[patient.public_id]), "edit": before, "edit_end": after}
+
+
 def _can_edit(request: HttpRequest, need: Need = Need.EDIT_CLINICAL) -> bool:
     return active_membership(request).can(need)
 
@@ -57,11 +68,19 @@ def _can_edit(request: HttpRequest, need: Need = Need.EDIT_CLINICAL) -> bool:
 
 
 def load_diagnoses(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": _diagnoses(patient, request), "can_edit": _can_edit(request, Need.WRITE_DIAGNOSIS)}
+    return {
+        "rows": _diagnoses(patient, request),
+        "can_edit": _can_edit(request, Need.WRITE_DIAGNOSIS),
+        "links": _links(patient, "patients:diagnosis_edit"),
+    }
 
 
 def load_surgeries(patient: Patient, request: HttpRequest) -> dict[str, Any]:
-    return {"rows": _surgeries(patient, request), "can_edit": _can_edit(request)}
+    return {
+        "rows": _surgeries(patient, request),
+        "can_edit": _can_edit(request),
+        "links": _links(patient, "patients:surgery_edit"),
+    }
 
 
 def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
@@ -71,6 +90,7 @@ def load_evaluations(patient: Patient, request: HttpRequest) -> dict[str, Any]:
         "more": len(evaluations) > chart.EVALUATIONS_ON_CHART,
         "can_edit": _can_edit(request),
         "kinds": EvaluationKind.choices,
+        "links": _links(patient, "patients:evaluation_edit"),
     }
 
 

@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
@@ -47,7 +49,27 @@ from .spine import DISC_CHOICES, DISC_LEVELS, LEVEL_CHOICES, LEVELS
 from .text import fold
 
 
-class Patient(models.Model):
+class ChoiceLabels:
+    """A model mixin: ``get_FOO_display()`` looks the label up in a dict built once per field.
+
+    Django rebuilds ``dict(make_hashable(field.flatchoices))`` on every call; the chart, the day
+    view and the lists call it hundreds of times a page. Same result: the label (translated when
+    shown, as the choices hold lazy strings), or the stored value when it is not a choice. Only for
+    fields whose choices are fixed when the model class is made (no callable choices).
+    """
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:  # noqa: N802 - Django's name
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(make_hashable(field.flatchoices))
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
+
+
+_CHOICE_LABELS: dict[models.Field, dict[Any, Any]] = {}
+
+
+class Patient(ChoiceLabels, models.Model):
     clinic_field = "clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -303,7 +325,7 @@ def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: 
         )
 
 
-class EnteredRecord(EnteredInError):
+class EnteredRecord(ChoiceLabels, EnteredInError):
     """Abstract: a clinical record of the chart, with who entered it and when (and the error mark)."""
 
     created_by = models.ForeignKey(
@@ -584,7 +606,7 @@ class EmgFinding(models.Model):
         )
 
 
-class SpinalFinding(models.Model):
+class SpinalFinding(ChoiceLabels, models.Model):
     """An imaging finding at one disc level (L4-L5), with its side where that matters."""
 
     clinic_field = "evaluation__patient__clinic"

@@ -15,15 +15,23 @@ from clinics.access import active_membership
 from clinics.models import Membership
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
+from patients import chart
 from patients.chart import Section, TimelineEntry, memo, register_section, register_timeline
 
 from . import reminders, selectors
 
 PANEL_ROWS = 10
+PAST_ON_CHART = 10  # the section's recent appointments
 
 
 def _appointments(patient: Any, request: HttpRequest) -> list[Any]:
-    return memo(request, "scheduling.appointments", lambda: selectors.patient_appointments(patient))
+    """Every upcoming appointment and the newest past ones: enough for the section (10 past) and
+    the chart's timeline; the history page (``rows_limit`` None) gets them all."""
+    limit = chart.rows_limit(request)
+    past_limit = None if limit is None else max(limit, PAST_ON_CHART)
+    return memo(
+        request, f"scheduling.appointments:{patient.pk}", lambda: selectors.patient_appointments(patient, past_limit=past_limit)
+    )
 
 
 def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
@@ -32,7 +40,7 @@ def load_section(patient: Any, request: HttpRequest) -> dict[str, Any]:
     appointments = _appointments(patient, request)
     return {
         "upcoming": sorted((a for a in appointments if a.ends_at >= now), key=lambda a: a.starts_at),
-        "past": [a for a in appointments if a.ends_at < now][:10],
+        "past": [a for a in appointments if a.ends_at < now][:PAST_ON_CHART],
         "follow_ups": selectors.patient_open_follow_ups(patient),
         "can_book": membership.can(Need.BOOK),
         "patient": patient,

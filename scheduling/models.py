@@ -28,7 +28,7 @@ from simple_history.models import HistoricalRecords
 from clinics.models import Clinic
 from clinics.roles import Role
 from clinics.validators import no_markup
-from patients.models import Patient
+from patients.models import ChoiceLabels, Patient
 
 
 class Weekday(models.IntegerChoices):
@@ -190,7 +190,7 @@ BLOCKING_STATUSES = (
 UPCOMING_STATUSES = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 
 
-class Appointment(models.Model):
+class Appointment(ChoiceLabels, models.Model):
     clinic_field = "clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -367,7 +367,7 @@ class FollowUpStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class FollowUp(models.Model):
+class FollowUp(ChoiceLabels, models.Model):
     """One line of the front desk's worklist: something to book or someone to call.
 
     ``source_key`` names what the item was derived from (``intervention:12``, ``plan:4``,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import availability
@@ -80,6 +81,7 @@ def _columns(clinic: Any, providers: list[Any], days: list[date], *, with_empty:
         # The lower bound on starts_at adds nothing to what overlaps the days, but lets the
         # (provider, starts_at) index read only those days instead of every past appointment.
         .filter(starts_at__lt=end, ends_at__gt=start, starts_at__gt=start - _longest_appointment())
+        .defer("patient__mobile_phone")  # not shown in a column; parsing it per row costs more than the query
         .order_by("starts_at", "id")
     )
     tz = clinic.tz
@@ -146,12 +148,26 @@ def worklist(clinic: Any) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(clinic=clinic, status=FollowUpStatus.OPEN)
         .select_related("patient", "appointment_type", "provider", "source_appointment")
+        .defer("patient__mobile_phone")  # not shown; parsing each row's number cost more than its query
         .order_by("due_date", "id")
     )
 
 
-def patient_appointments(patient: Any) -> list[Appointment]:
-    return list(appointments_with_parts().filter(patient=patient).order_by("-starts_at", "-id"))
+def patient_appointments(patient: Any, *, past_limit: int | None = None) -> list[Appointment]:
+    """The patient's appointments, newest first: all of them, or (``past_limit``) every one not yet
+    over and the newest ``past_limit`` of those over, in one query whatever the history's length."""
+    qs = appointments_with_parts().filter(patient=patient)
+    if past_limit is not None:
+        now = timezone.now()
+        # The start of the past_limit-th newest appointment over (ties may add a row, never drop one).
+        cutoff = (
+            Appointment.objects.filter(patient=patient, ends_at__lt=now)
+            .order_by("-starts_at", "-id")
+            .values("starts_at")[past_limit - 1 : past_limit]
+        )
+        since = Coalesce(Subquery(cutoff), Value(datetime(1, 1, 2, tzinfo=UTC)))
+        qs = qs.filter(Q(ends_at__gte=now) | Q(starts_at__gte=since))
+    return list(qs.order_by("-starts_at", "-id"))
 
 
 def patient_open_follow_ups(patient: Any) -> list[FollowUp]:

@@ -29,7 +29,7 @@ from clinics.records import EnteredInError
 from clinics.roles import Discipline
 from clinics.validators import no_markup
 from patients import spine
-from patients.models import Patient
+from patients.models import ChoiceLabels, Patient
 
 from . import choices as c
 from . import cpt, mme, schemas, trials
@@ -76,7 +76,7 @@ class PlanStatus(models.TextChoices):
 CLOSED_STATUSES = frozenset({PlanStatus.COMPLETED, PlanStatus.DISCONTINUED})
 
 
-class TreatmentPlan(models.Model):
+class TreatmentPlan(ChoiceLabels, models.Model):
     clinic_field = "patient__clinic"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -313,7 +313,7 @@ class Goal(models.Model):
             raise ValidationError(errors)
 
 
-class Intervention(EnteredInError):
+class Intervention(ChoiceLabels, EnteredInError):
     """One intervention of a plan. Marked entered in error (``clinics.records``) it leaves the plan
     page, the chart, the work lists and the MME total, and stays in the plan's history."""
 

@@ -12,7 +12,7 @@ from clinics.roles import Role
 from clinics.tests.factories import member
 from conftest import queries_of
 from patients.tests.factories import PatientFactory
-from scheduling import services
+from scheduling import selectors, services
 from scheduling.models import Appointment, AppointmentStatus, FollowUp, FollowUpKind, FollowUpStatus
 
 from .conftest import MONDAY, type_of, working_week
@@ -316,3 +316,46 @@ def test_a_past_day_offers_no_free_slot(login, calendar_a, frontdesk_a):
     assert html.count('data-testid="column"') == 1
     assert 'data-testid="free"' not in html
     assert 'data-testid="free"' in login(frontdesk_a).get(DAY_URL).content.decode()
+
+
+def _past_appointments(appointment: Appointment, n: int, weeks_back: int) -> None:
+    """``n`` completed appointments like ``appointment``, one a week from ``weeks_back`` weeks ago."""
+    fields = [f.attname for f in Appointment._meta.concrete_fields if not f.primary_key and f.name != "public_id"]
+    rows = []
+    for k in range(n):
+        shift = timedelta(weeks=weeks_back + k)
+        row = Appointment(**{name: getattr(appointment, name) for name in fields})
+        row.starts_at, row.ends_at = appointment.starts_at - shift, appointment.ends_at - shift
+        row.status = AppointmentStatus.COMPLETED
+        rows.append(row)
+    Appointment.objects.bulk_create(rows)
+
+
+def test_the_chart_reads_the_newest_appointments_and_the_history_page_all(
+    login, calendar_a, physician_a, frontdesk_a, patient_a, django_assert_max_num_queries
+):
+    from patients.chart import TIMELINE_ON_CHART
+    from patients.tests.test_chart import CHART_MAX_QUERIES
+
+    upcoming = services.book(
+        clinic=calendar_a, patient=patient_a, provider=physician_a, appointment_type=type_of(calendar_a, "plan_review"),
+        starts_at=at(calendar_a, 11), by=frontdesk_a,
+    )  # fmt: skip
+    client = login(physician_a)
+    chart_url = reverse("patients:chart", args=[patient_a.public_id])
+    _past_appointments(upcoming, 2, weeks_back=1)
+    few = queries_of(client, chart_url)
+    _past_appointments(upcoming, 78, weeks_back=3)  # 80 over: the chart reads its newest, not all
+    assert queries_of(client, chart_url) == few
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        html = client.get(chart_url).content.decode()
+    section = html[html.index('data-testid="section-appointments"') :]
+    assert "Mon 2026-11-23 11:00" in section  # the upcoming one
+    recent = section[section.index("Recent") :]
+    assert recent[: recent.index("</ul>")].count("<li>") == 10
+    assert html.count('data-kind="appointment"') == TIMELINE_ON_CHART  # nothing else on this chart
+    history = client.get(reverse("patients:history", args=[patient_a.public_id])).content.decode()
+    assert history.count('data-kind="appointment"') == 81
+    # What the chart reads: the upcoming one and the newest past ones, not the 80 over.
+    read = selectors.patient_appointments(patient_a, past_limit=TIMELINE_ON_CHART + 1)
+    assert [a.pk for a in read] == [a.pk for a in selectors.patient_appointments(patient_a)][: TIMELINE_ON_CHART + 2]
