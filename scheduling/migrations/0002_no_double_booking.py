@@ -8,6 +8,8 @@ transaction. The status list must match ``models.BLOCKING_STATUSES``.
 
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
 
 BLOCKING = "status IN ('scheduled', 'confirmed', 'checked_in', 'completed')"
 
@@ -15,11 +17,15 @@ BLOCKING = "status IN ('scheduled', 'confirmed', 'checked_in', 'completed')"
 class PostgresOnlySQL(migrations.RunSQL):
     """RunSQL that runs on PostgreSQL and does nothing on other databases."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+    def database_forwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):  # type: ignore[no-untyped-def]
+    def database_backwards(
+        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, from_state: ProjectState, to_state: ProjectState
+    ) -> None:
         if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
