@@ -34,6 +34,7 @@ import queue
 import smtplib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.header import Header
@@ -163,19 +164,8 @@ def _send_email(message: Message, channels: _Channels) -> str:
         raise TransientSendError(f"mail server unreachable: {type(exc).__name__}") from None
     if plain is not None and isinstance(backend, SmtpBackend) and backend.connection is not None:
         sender, recipient, data = plain
-        try:
+        with _smtp_errors(channels):
             backend.connection.sendmail(sender, [recipient], data)
-        except smtplib.SMTPRecipientsRefused:
-            channels.reset_email()
-            raise PermanentSendError("the mail server refused the recipient") from None
-        except smtplib.SMTPResponseException as exc:
-            channels.reset_email()
-            if 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPSenderRefused):
-                raise PermanentSendError(f"the mail server refused the message: SMTP {exc.smtp_code}") from None
-            raise TransientSendError(f"the mail server answered SMTP {exc.smtp_code}") from None
-        except (smtplib.SMTPException, OSError) as exc:
-            channels.reset_email()
-            raise TransientSendError(f"mail server unreachable: {type(exc).__name__}") from None
         return _message_id(message.pk)
     email = EmailMessage(
         subject=message.subject,
@@ -185,8 +175,17 @@ def _send_email(message: Message, channels: _Channels) -> str:
     )
     for item in message.attachments:
         email.attach(item["filename"], item["content"], item["mimetype"])
-    try:
+    with _smtp_errors(channels):
         backend.send_messages([email])
+    return email.extra_headers["Message-ID"]
+
+
+@contextlib.contextmanager
+def _smtp_errors(channels: _Channels) -> Iterator[None]:
+    """What the mail server's refusals and failures mean for the outbox: a refused recipient or a
+    5xx answer is permanent, anything else (4xx, a lost connection) is tried again later."""
+    try:
+        yield
     except smtplib.SMTPRecipientsRefused:
         channels.reset_email()
         raise PermanentSendError("the mail server refused the recipient") from None
@@ -198,7 +197,6 @@ def _send_email(message: Message, channels: _Channels) -> str:
     except (smtplib.SMTPException, OSError) as exc:
         channels.reset_email()
         raise TransientSendError(f"mail server unreachable: {type(exc).__name__}") from None
-    return email.extra_headers["Message-ID"]
 
 
 def _mail_domain() -> str:
