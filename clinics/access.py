@@ -52,9 +52,17 @@ class InOtherClinic(Exception):  # noqa: N818 - a signal to the middleware, not 
         self.clinic = clinic
 
 
-def _raise_if_in_other_clinic(request: HttpRequest, model: type[models.Model], public_id: uuid.UUID | str) -> None:
+def _raise_if_in_other_clinic(
+    request: HttpRequest, model: type[models.Model], public_id: uuid.UUID | str, need: Need
+) -> None:
+    """Offer the switch only to a clinic where the user's role may open the page: anyone else
+    learns nothing of what is there, not even that it exists (a draft plan, for the front desk)."""
     active = active_membership(request)
-    others = {m.clinic_id: m.clinic for m in getattr(request, "memberships", []) if m.clinic_id != active.clinic_id}
+    others = {
+        m.clinic_id: m.clinic
+        for m in getattr(request, "memberships", [])
+        if m.clinic_id != active.clinic_id and m.can(need)
+    }
     if not others:
         return
     path = clinic_path(model)
@@ -165,7 +173,7 @@ def get_for(
     except (models.ObjectDoesNotExist, ValueError) as exc:
         model = model_or_qs if isinstance(model_or_qs, type) else model_or_qs.model
         if not isinstance(exc, ValueError):
-            _raise_if_in_other_clinic(request, model, public_id)
+            _raise_if_in_other_clinic(request, model, public_id, need)
         raise Http404 from exc
     if not membership.can(need):
         raise PermissionDenied

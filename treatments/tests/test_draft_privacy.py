@@ -187,3 +187,20 @@ def test_the_home_page_shows_nothing_of_a_draft(request, login, role, rules, dra
     html = login(request.getfixturevalue(role)).get("/").content.decode()
     for word in (draft.title, "Book physical therapy sessions", "xycodone"):
         assert word not in html, word
+
+
+def test_a_draft_at_another_clinic_of_ones_own_is_a_plain_404_for_the_front_desk_there(
+    login: Any, clinic_a: Any, clinic_b: Any, patient_a: Any, physician_a: Any
+) -> None:
+    from clinics.roles import Role
+    from clinics.tests.factories import MembershipFactory, member
+    from treatments.tests.factories import TreatmentPlanFactory
+
+    user = member(clinic_b, Role.PHYSICIAN, "physician.b.frontdesk.a")
+    MembershipFactory(user=user, clinic=clinic_a, role=Role.FRONT_DESK)
+    draft = TreatmentPlanFactory(patient=patient_a, author=physician_a)
+    assert draft.status == PlanStatus.DRAFT
+    client = login(user)
+    client.post(reverse("switch_clinic"), {"clinic": str(clinic_b.public_id)})
+    response = client.get(reverse("treatments:detail", args=[draft.public_id]))
+    assert response.status_code == 404  # not the switch page: nothing says the draft exists
