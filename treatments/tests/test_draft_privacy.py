@@ -198,7 +198,7 @@ def test_a_draft_at_another_clinic_of_ones_own_is_a_plain_404_for_the_front_desk
 
     user = member(clinic_b, Role.PHYSICIAN, "physician.b.frontdesk.a")
     MembershipFactory(user=user, clinic=clinic_a, role=Role.FRONT_DESK)
-    draft = TreatmentPlanFactory(patient=patient_a, author=physician_a)
+    draft = TreatmentPlanFactory.create(patient=patient_a, author=physician_a)
     assert draft.status == PlanStatus.DRAFT
     client = login(user)
     client.post(reverse("switch_clinic"), {"clinic": str(clinic_b.public_id)})
