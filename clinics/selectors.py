@@ -22,6 +22,11 @@ from .roles import Need
 PAGE_SIZE = 50
 
 
+def memberships_with_user() -> models.QuerySet[Membership]:
+    """Memberships with their user and clinic, for the gate (``access.get_for``)."""
+    return Membership.objects.select_related("user", "clinic")
+
+
 def staff_of(clinic: Clinic) -> models.QuerySet[Membership]:
     return Membership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__last_name")
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from . import selectors
 from . import staff as services
 from .access import actor, get_for, require
 from .forms_staff import ExistingMemberForm, NewMemberForm, RoleForm, TwoFactorRolesForm
@@ -24,7 +25,7 @@ from .roles import Need
 
 def _membership(request: HttpRequest, membership_id: str) -> Membership:
     # 404 for a membership of another clinic, 403 for a member who is not the clinic's admin.
-    return get_for(request, Membership.objects.select_related("user", "clinic"), membership_id, need=Need.ADMINISTER)
+    return get_for(request, selectors.memberships_with_user(), membership_id, need=Need.ADMINISTER)
 
 
 @login_required

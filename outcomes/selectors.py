@@ -9,15 +9,30 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from .definitions import STAFF_LANGUAGE, InstrumentDefinition
-from .models import InstrumentVersion, ResponseScore
+from .models import InstrumentVersion, ResponseScore, SafetyAlert, SurveyEnrolment, SurveyInvitation
 from .scoring import ScoreSpec, score_spec
 
 # The instruments drawn on the chart, in panel order.
 CHART_INSTRUMENTS: tuple[str, ...] = ("odi", "nrs_back", "nrs_leg", "phq9", "gad7")
+
+
+def enrolments_with_patient() -> QuerySet[SurveyEnrolment]:
+    """Enrolments with their patient, for the gate (``clinics.access.get_for``)."""
+    return SurveyEnrolment.objects.select_related("patient")
+
+
+def invitations_with_wave() -> QuerySet[SurveyInvitation]:
+    """Invitations with their patient, clinic and wave, for the gate."""
+    return SurveyInvitation.objects.select_related("patient__clinic", "wave")
+
+
+def alerts_with_parts() -> QuerySet[SafetyAlert]:
+    """Safety alerts with their patient, who acknowledged them and the questionnaire, for the gate."""
+    return SafetyAlert.objects.select_related("patient", "acknowledged_by", "response__instrument_version__instrument")
 
 
 def text(texts: dict[str, str], language: str = STAFF_LANGUAGE) -> str:

@@ -21,9 +21,9 @@ from clinics.access import actor, get_for, get_patient_for, require, scoped
 from clinics.forms_util import submit
 from clinics.roles import Need
 
-from . import surveys
+from . import selectors, surveys
 from .forms_surveys import CrisisForm, EnrolForm, ScheduleForm, WaveForm
-from .models import SafetyAlert, SurveyEnrolment, SurveyInvitation, SurveySchedule, SurveyWave
+from .models import SurveyInvitation, SurveySchedule, SurveyWave
 from .survey_flow import alert_acknowledge
 from .views_survey import KIOSK_KEY
 
@@ -147,7 +147,7 @@ def enrol(request: HttpRequest, patient_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def enrolment_end(request: HttpRequest, enrolment_id: str) -> HttpResponse:
-    enrolment = get_for(request, SurveyEnrolment.objects.select_related("patient"), enrolment_id, need=Need.EDIT_CLINICAL)
+    enrolment = get_for(request, selectors.enrolments_with_patient(), enrolment_id, need=Need.EDIT_CLINICAL)
     surveys.enrolment_end(enrolment=enrolment)
     messages.success(request, _("Taken off the schedule; surveys not answered are cancelled."))
     return redirect(_chart(enrolment.patient))
@@ -164,9 +164,7 @@ def stop_switch(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 
 def _invitation(request: HttpRequest, invitation_id: str) -> SurveyInvitation:
-    return get_for(
-        request, SurveyInvitation.objects.select_related("patient__clinic", "wave"), invitation_id, need=Need.BOOK
-    )
+    return get_for(request, selectors.invitations_with_wave(), invitation_id, need=Need.BOOK)
 
 
 @login_required
@@ -210,21 +208,17 @@ def handover(request: HttpRequest, invitation_id: str) -> HttpResponse:
 # --- Safety alerts ---------------------------------------------------------------------------------
 
 
-def _alerts() -> Any:
-    return SafetyAlert.objects.select_related("patient", "acknowledged_by", "response__instrument_version__instrument")
-
-
 @login_required
 @require_http_methods(["GET"])
 def alert(request: HttpRequest, alert_id: str) -> HttpResponse:
-    item = get_for(request, _alerts(), alert_id, need=Need.VIEW_CLINICAL)
+    item = get_for(request, selectors.alerts_with_parts(), alert_id, need=Need.VIEW_CLINICAL)
     return render(request, "outcomes/alert.html", {"alert": item, "patient": item.patient})
 
 
 @login_required
 @require_POST
 def alert_ack(request: HttpRequest, alert_id: str) -> HttpResponse:
-    item = get_for(request, _alerts(), alert_id, need=Need.VIEW_CLINICAL)
+    item = get_for(request, selectors.alerts_with_parts(), alert_id, need=Need.VIEW_CLINICAL)
     alert_acknowledge(alert=item, by=actor(request))
     messages.success(request, _("Alert acknowledged."))
     return redirect("surveys:alert", alert_id=item.public_id)

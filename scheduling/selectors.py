@@ -143,6 +143,11 @@ def provider_day(clinic: Any, provider: Any, day: date) -> list[Appointment]:
     )
 
 
+def follow_ups_with_parts() -> QuerySet[FollowUp]:
+    """Worklist items with their patient, appointment type and provider, for the gate."""
+    return FollowUp.objects.select_related("patient", "appointment_type", "provider")
+
+
 def worklist(clinic: Any) -> QuerySet[FollowUp]:
     """Open items, soonest first; the patient (name, MRN, date of birth) comes in the same query."""
     return (

@@ -262,12 +262,7 @@ def book_for_patient(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 @login_required
 def book_follow_up(request: HttpRequest, follow_up_id: str) -> HttpResponse:
-    item = get_for(
-        request,
-        FollowUp.objects.select_related("patient", "appointment_type", "provider"),
-        follow_up_id,
-        need=Need.BOOK,
-    )
+    item = get_for(request, selectors.follow_ups_with_parts(), follow_up_id, need=Need.BOOK)
     if item.status != FollowUpStatus.OPEN:
         messages.info(request, _("This worklist item is already booked or closed."))
         return redirect("scheduling:worklist")

@@ -111,6 +111,16 @@ def visible_to(membership: Membership, qs: models.QuerySet[M], *, plan_path: str
     return qs.exclude(**{f"{plan_path}status": PlanStatus.DRAFT})
 
 
+def goals_with_plan() -> models.QuerySet[Goal]:
+    """Goals with their plan and patient, for the gate (``clinics.access.get_for``)."""
+    return Goal.objects.select_related("plan__patient")
+
+
+def care_team_with_plan() -> models.QuerySet[CareTeamMember]:
+    """Care-team members with their plan and patient, for the gate."""
+    return CareTeamMember.objects.select_related("plan__patient")
+
+
 def plans_with_parts() -> models.QuerySet[TreatmentPlan]:
     """Plans with their patient, author, goals, care team and interventions (with their details
     and MME), in four queries."""

@@ -35,8 +35,6 @@ from .forms import (
 )
 from .kinds.medication import medication_summary
 from .models import (
-    CareTeamMember,
-    Goal,
     GoalStatus,
     InterventionStatus,
     Medication,
@@ -284,7 +282,7 @@ def goal_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 
 @login_required
 def goal_edit(request: HttpRequest, goal_id: Any) -> HttpResponse:
-    goals = _visible(request, Goal.objects.select_related("plan__patient"), "plan__")
+    goals = _visible(request, selectors.goals_with_plan(), "plan__")
     goal = get_for(request, goals, goal_id, need=Need.WRITE_PLAN)
     plan = goal.plan
     if refused := _refuse_if_closed(request, plan):
@@ -314,7 +312,7 @@ def team_add(request: HttpRequest, plan_id: Any) -> HttpResponse:
 @login_required
 @require_POST
 def team_remove(request: HttpRequest, member_id: Any) -> HttpResponse:
-    members = _visible(request, CareTeamMember.objects.select_related("plan__patient"), "plan__")
+    members = _visible(request, selectors.care_team_with_plan(), "plan__")
     member = get_for(request, members, member_id, need=Need.WRITE_PLAN)
     return _act(
         request, member.plan, lambda: services.care_team_remove(member=member, by=actor(request)),
