@@ -5,7 +5,7 @@ instrument and intervention group: the same SQL on PostgreSQL and SQLite); Pytho
 aggregates into intervals. The number of queries is fixed whatever the number of patients,
 invitations and responses. On the scale data (5,000 patients and ~54,000 scores a clinic) every
 query was checked with EXPLAIN (ANALYZE, BUFFERS); JIT is off for every connection (settings:
-``database_from_env``), and the migration ``0003_indexes_for_outcomes_report`` serves them.
+``database_from_env``), and the index ``outcomes_score_report_idx`` (``ResponseScore.Meta``) serves them.
 
 Definitions (also in the README):
 

@@ -29,6 +29,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0007_mrn_digits")]
+    dependencies = [("patients", "0001_initial")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
