@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any, ClassVar, TypeVar
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import staff_ref
 from .models import Membership
 from .recording import save_fields
 from .roles import Role
@@ -45,15 +45,7 @@ class EnteredInError(models.Model):
     author_field: ClassVar[str] = "created_by"
 
     entered_in_error_at = models.DateTimeField(_("entered in error at"), null=True, blank=True, editable=False)
-    entered_in_error_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("marked entered in error by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    entered_in_error_by = staff_ref(_("marked entered in error by"), editable=False)
     entered_in_error_reason = models.CharField(
         _("reason it was entered in error"), max_length=REASON_MAX, blank=True, editable=False
     )

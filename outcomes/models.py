@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinics.fields import staff_ref
 from clinics.models import Clinic
 from patients.models import Patient
 
@@ -255,9 +255,7 @@ class PatientSurveyPreference(models.Model):
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="survey_preference")
     stop_surveys = models.BooleanField(_("stop surveys"), default=False)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    changed_by = staff_ref(on_delete=models.SET_NULL)
 
     class Meta:
         verbose_name = _("survey preference")
@@ -285,9 +283,7 @@ class SurveyEnrolment(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = staff_ref(on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ["anchor_date", "pk"]
@@ -397,9 +393,7 @@ class SafetyAlert(models.Model):
     kind = models.CharField(_("kind"), max_length=40)
     level = models.CharField(_("level"), max_length=10, choices=AlertLevel.choices, default=AlertLevel.URGENT)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    acknowledged_by = staff_ref()
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:

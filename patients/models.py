@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from clinics.fields import staff_ref
 from clinics.models import Clinic
 from clinics.records import EnteredInError
 from clinics.validators import no_markup
@@ -328,15 +329,7 @@ def _check_clinical_day(day: date, patient: Patient | None, field: str, errors: 
 class EnteredRecord(ChoiceLabels, EnteredInError):
     """Abstract: a clinical record of the chart, with who entered it and when (and the error mark)."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = staff_ref(_("entered by"), editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -520,22 +513,8 @@ class Evaluation(EnteredRecord):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="evaluations")
     kind = models.CharField(_("kind"), max_length=20, choices=EvaluationKind.choices)
     performed_on = models.DateField(_("date"))
-    ordering_clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("ordered by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    reviewing_clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    ordering_clinician = staff_ref(_("ordered by"))
+    reviewing_clinician = staff_ref(_("reviewed by"))
     # DjangoJSONEncoder: a Decimal given to a service passes the JSON check; clean() then stores
     # the schema's own shape (numbers as JSON numbers).
     findings = models.JSONField(_("findings"), default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -721,9 +700,7 @@ class EvaluationAttachment(models.Model):
     content_type = models.CharField(max_length=40, choices=[(k, k) for k in CONTENT_TYPES])
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    uploaded_by = staff_ref()
 
     history = HistoricalRecords()
 

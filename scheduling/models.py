@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.fields import staff_ref
 from clinics.models import Clinic
 from clinics.roles import Role
 from clinics.validators import no_markup
@@ -226,9 +227,7 @@ class Appointment(ChoiceLabels, models.Model):
         _("status"), max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True, validators=[no_markup])
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    cancelled_by = staff_ref()
     cancelled_at = models.DateTimeField(null=True, blank=True)
     rescheduled_from = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rescheduled_to"
@@ -386,9 +385,7 @@ class FollowUp(ChoiceLabels, models.Model):
     appointment_type = models.ForeignKey(
         AppointmentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    provider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    provider = staff_ref(on_delete=models.SET_NULL)
     source_key = models.CharField(max_length=60)
     source_intervention = models.ForeignKey(
         "treatments.Intervention", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

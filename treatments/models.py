@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.fields import staff_ref
 from clinics.records import EnteredInError
 from clinics.roles import Discipline
 from clinics.validators import no_markup
@@ -330,10 +331,7 @@ class Intervention(ChoiceLabels, EnteredInError):
     notes = models.TextField(_("notes"), max_length=4000, blank=True, validators=[no_markup])
     # The descriptive kinds' fields, as their schema in treatments.schemas writes them.
     details = models.JSONField(_("details"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )  # fmt: skip
+    created_by = staff_ref(_("added by"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -462,19 +460,9 @@ class Medication(InterventionDetail, EnteredInError):
     stop_date = models.DateField(_("stop date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=c.MEDICATION_STATES, default=c.CURRENT)
     continues = models.BooleanField(_("continues after its plan closed"), default=False)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("dose confirmed by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    confirmed_by = staff_ref(_("dose confirmed by"))
     confirmed_at = models.DateTimeField(_("dose confirmed at"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+",
-    )  # fmt: skip
+    created_by = staff_ref(_("added by"))
     drug = models.CharField(_("drug"), max_length=32, choices=c.DRUGS)
     drug_name = models.CharField(
         _("drug name or brand"), max_length=80, blank=True, validators=[no_markup], help_text=_("Needed for 'Other'.")
