@@ -12,6 +12,7 @@ class ClinicsConfig(AppConfig):
     def ready(self) -> None:
         from . import sessions
         from .models import Membership
+        from .pages import register_page_names
         from .panels import Panel, register_home_panel
         from .roles import Role
 
@@ -28,3 +29,6 @@ class ClinicsConfig(AppConfig):
             )
         )
         sessions.connect()
+        register_page_names(
+            {"clinic_audit_csv": _("Audit trail export (CSV)"), "clinic_access_log_csv": _("Access log export (CSV)")}
+        )

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .pages import page_name
 from .roles import Need, Role, role_can
 
 
@@ -124,6 +125,11 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.patient_public_id or '-'}"
+
+    @property
+    def page_name(self) -> str:
+        """The page's name for people ("Chart"), as its app registered it (``clinics.pages``)."""
+        return page_name(self.page)
 
 
 class Heartbeat(models.Model):

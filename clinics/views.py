@@ -245,7 +245,7 @@ def access_log_csv(request: HttpRequest) -> StreamingHttpResponse:
         yield [_("When"), _("User"), _("Action"), _("Page"), _("MRN"), _("Patient"), _("Patient id")]
         for row in selectors.access_log_rows(membership.clinic, filters):
             patient = getattr(row, "patient", None)
-            cells = [_when(row.at, membership.clinic.tz), row.user.get_username(), row.get_action_display(), row.page]
+            cells = [_when(row.at, membership.clinic.tz), row.user.get_username(), row.get_action_display(), row.page_name]
             yield cells + _patient_cells(patient, row.patient_public_id)
 
     return _csv(rows(), f"access-log-{timezone.localdate():%Y-%m-%d}.csv")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from clinics.access import active_membership
 from clinics.models import Membership
+from clinics.pages import register_page_names
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import CLINICIANS, Need
 from patients.chart import Section, register_section
@@ -88,7 +89,16 @@ def _worklist_panel(request: HttpRequest, membership: Membership) -> dict[str, A
     return {"alerts": worklist.alerts, "worse": worklist.worse, "overdue": worklist.overdue}
 
 
+# What the access log calls this app's pages (clinics.pages).
+PAGE_NAMES = {
+    "surveys:alert": _l("Safety alert"),
+    "surveys:handover": _l("Survey handover (QR code)"),
+    "outcome_reports:csv": _l("Outcomes export (CSV)"),
+}
+
+
 def register() -> None:
+    register_page_names(PAGE_NAMES)
     register_section(
         Section(
             key="outcomes",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from clinics.access import active_membership
+from clinics.pages import register_page_names
 from clinics.roles import Need
 
 from . import chart, selectors
@@ -182,7 +183,26 @@ def load_entered_in_error(patient: Patient, request: HttpRequest) -> dict[str, A
     return {"rows": selectors.entered_in_error_of(patient, with_history=False)}
 
 
+# What the access log calls this app's pages (clinics.pages).
+PAGE_NAMES = {
+    "patients:chart": gettext_lazy("Chart"),
+    "patients:history": gettext_lazy("Chart history"),
+    "patients:edit": gettext_lazy("Edit patient"),
+    "patients:attachment_download": gettext_lazy("Attached report"),
+    "patients:diagnosis_create": gettext_lazy("Add diagnosis"),
+    "patients:diagnosis_edit": gettext_lazy("Edit diagnosis"),
+    "patients:diagnosis_entered_in_error": gettext_lazy("Diagnosis entered in error"),
+    "patients:evaluation_create": gettext_lazy("Add evaluation"),
+    "patients:evaluation_edit": gettext_lazy("Edit evaluation"),
+    "patients:evaluation_entered_in_error": gettext_lazy("Evaluation entered in error"),
+    "patients:surgery_create": gettext_lazy("Add prior surgery"),
+    "patients:surgery_edit": gettext_lazy("Edit prior surgery"),
+    "patients:surgery_entered_in_error": gettext_lazy("Prior surgery entered in error"),
+}
+
+
 def register() -> None:
+    register_page_names(PAGE_NAMES)
     sections = (
         ("entered_in_error", gettext_lazy("Entered in error"), load_entered_in_error, 900),
         ("diagnoses", gettext_lazy("Diagnoses"), load_diagnoses, 10),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from clinics.access import active_membership
 from clinics.models import Membership
+from clinics.pages import register_page_names
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
 from patients import chart
@@ -88,7 +89,17 @@ def _my_day_panel(request: HttpRequest, membership: Membership) -> dict[str, Any
     return {"appointments": selectors.provider_day(clinic, membership.user, day), "tz": clinic.tz, "day": day}
 
 
+# What the access log calls this app's pages (clinics.pages).
+PAGE_NAMES = {
+    "scheduling:appointment": _l("Appointment"),
+    "scheduling:book_follow_up": _l("Book a follow-up"),
+    "scheduling:book_patient": _l("Book an appointment"),
+    "scheduling:reschedule": _l("Reschedule"),
+}
+
+
 def register() -> None:
+    register_page_names(PAGE_NAMES)
     register_section(
         Section(
             key="appointments",

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from clinics.access import clinic_path, patient_path
 from clinics.models import AccessLog
+from clinics.pages import has_page_name, page_name
 from tests import test_outsider_urls as outsider_walk
 from tests.test_outsider_urls import _fill, _ids_for, _model_for
 
@@ -196,3 +197,17 @@ def test_a_patient_page_writes_exactly_one_line_for_its_patient(demo: dict[str, 
         ACTIONS.get(name, AccessLog.Action.VIEW),
         name,
     )
+
+
+EXPORTS = ["clinic_audit_csv", "clinic_access_log_csv", "outcome_reports:csv"]
+
+
+@pytest.mark.parametrize("name", [name for name, _route in patient_pages()] + EXPORTS)
+def test_every_logged_page_has_a_name_people_read(name: str) -> None:
+    assert has_page_name(name), f"register a name for {name} in its app's chart_parts.PAGE_NAMES"
+    assert page_name(name) != name
+
+
+def test_a_page_without_a_registered_name_shows_its_url_name() -> None:
+    assert page_name("nowhere:unnamed") == "nowhere:unnamed"
+

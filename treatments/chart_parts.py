@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from clinics.access import active_membership
 from clinics.models import Membership
+from clinics.pages import register_page_names
 from clinics.panels import Panel, register_home_panel
 from clinics.roles import Need, Role
 from patients.chart import (
@@ -278,7 +279,30 @@ def _due_for_review(request: HttpRequest, membership: Membership) -> dict[str, A
     return {"plans": list(qs[:20]), "today": timezone.localdate()}
 
 
+# What the access log calls this app's pages (clinics.pages).
+PAGE_NAMES = {
+    "treatments:create": _l("New treatment plan"),
+    "treatments:detail": _l("Treatment plan"),
+    "treatments:edit": _l("Edit plan"),
+    "treatments:complete": _l("Complete plan"),
+    "treatments:discontinue": _l("Discontinue plan"),
+    "treatments:history": _l("Plan changes"),
+    "treatments:print": _l("Printed plan"),
+    "treatments:goal_add": _l("Add goal"),
+    "treatments:goal_edit": _l("Edit goal"),
+    "treatments:team_add": _l("Add to care team"),
+    "treatments:intervention_add": _l("Add intervention"),
+    "treatments:intervention_edit": _l("Edit intervention"),
+    "treatments:intervention_entered_in_error": _l("Intervention entered in error"),
+    "treatments:medication_add": _l("Add outside medication"),
+    "treatments:medication_edit": _l("Edit outside medication"),
+    "treatments:medication_entered_in_error": _l("Medication entered in error"),
+    "treatments:medication_stop": _l("Stop medication"),
+}
+
+
 def register() -> None:
+    register_page_names(PAGE_NAMES)
     view = Need.VIEW_CLINICAL
     sections = (
         ("treatment_plans", _l("Treatment plans"), "chart_section", load_section, view, 40),

@@ -85,6 +85,19 @@ def test_the_access_log_shows_the_patients_name_and_mrn_resolved_when_read(
     assert AccessLog.objects.filter(patient_public_id=patient_a.public_id).count() == 1
 
 
+def test_the_access_log_and_its_export_name_the_page_in_words(
+    login, clinic_a, patient_a, physician_a, clinic_admin_a
+) -> None:
+    login(physician_a).get(f"/patients/{patient_a.public_id}/history/")
+    client = login(clinic_admin_a)
+
+    cells = re.findall(r'data-testid="access-log-page">([^<]*)<', client.get("/clinic/access-log/").content.decode())
+    exported = _csv(client.get("/clinic/access-log/export.csv"))
+
+    assert cells == ["Chart history"]
+    assert [row[3] for row in exported[1:] if row[4] == patient_a.mrn] == ["Chart history"]
+
+
 def test_the_access_log_pages_through_all_of_it_newest_first(login, clinic_a, clinic_admin_a, physician_a) -> None:
     patients = PatientFactory.create_batch(3, clinic=clinic_a)
     _lines(clinic_a, physician_a, patients * 40)  # 120 lines
