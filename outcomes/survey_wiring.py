@@ -16,6 +16,7 @@ from clinics.access import active_membership
 from clinics.roles import Need
 from notifications.checks import register_check
 from patients.chart import Section, register_section
+from treatments.choices import InterventionStatus, Modality, PlanStatus
 
 from . import surveys
 from .models import AnchorKind, PatientSurveyPreference, SafetyAlert, SurveyInvitation, SurveySchedule
@@ -53,14 +54,14 @@ def _anchor(*, patient: Any, kind: str, day: Any, plan: Any = None, intervention
 
 
 def _plan_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw or instance.status != "active":
+    if raw or instance.status != PlanStatus.ACTIVE:
         return
     _anchor(patient=instance.patient, kind=AnchorKind.PLAN_ACTIVATION, day=instance.start_date, plan=instance)
 
 
 def _procedure_done(intervention: Any) -> None:
-    detail = getattr(intervention, "procedure", None) if intervention.modality == "procedure" else None
-    if detail is None or intervention.status != "done":
+    detail = getattr(intervention, "procedure", None) if intervention.modality == Modality.PROCEDURE else None
+    if detail is None or intervention.status != InterventionStatus.DONE:
         return
     _anchor(
         patient=intervention.plan.patient,

@@ -24,7 +24,7 @@ from notifications.links import Problem
 from notifications.services import parse_owner_ref
 
 from .definitions import InstrumentDefinition
-from .models import SurveyInvitation
+from .models import InvitationStatus, SurveyInvitation
 from .survey_flow import (
     Incomplete,
     Page,
@@ -81,7 +81,7 @@ def _invitation(request: HttpRequest, token: str) -> SurveyInvitation | HttpResp
     invitation = _invitation_of(found.link)
     if invitation is None:
         return _closed(request, "not_found")
-    if found.problem == Problem.USED or invitation.status == "completed":
+    if found.problem == Problem.USED or invitation.status == InvitationStatus.COMPLETED:
         return _closed(request, "completed", invitation=invitation)
     if found.problem == Problem.EXPIRED:
         return _closed(request, "expired", invitation=invitation)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from clinics.models import Clinic
 from clinics.roles import Role
 from patients.models import Patient, PatientStatus
+from treatments.choices import ENDED_STATUSES, InterventionStatus, Modality, PlanStatus
 
 from .models import Appointment, AppointmentType, FollowUp, FollowUpEvent, FollowUpKind, FollowUpRule, FollowUpStatus
 
@@ -58,15 +59,16 @@ INJECTIONS = frozenset(
 )
 IMPLANTS = frozenset({"scs_implant", "pump_implant"})
 
-# Intervention fields read here, by value so this module does not depend on treatments' enums.
-PROCEDURE = "procedure"
-TRIAL = "neuromodulation_trial"
-PHYSICAL_THERAPY = "physical_therapy"
-PSYCHOLOGICAL = "psychological"
-DONE = "done"
-ENDED = frozenset({"done", "stopped"})
-TRIAL_RUNNING = frozenset({"scheduled", "in_progress", "done"})
-PLAN_ACTIVE = "active"
+# The modalities and states of treatments' interventions and plans read here (scheduling may
+# import treatments, never the reverse).
+PROCEDURE = Modality.PROCEDURE
+TRIAL = Modality.NEUROMODULATION_TRIAL
+PHYSICAL_THERAPY = Modality.PHYSICAL_THERAPY
+PSYCHOLOGICAL = Modality.PSYCHOLOGICAL
+DONE = InterventionStatus.DONE
+ENDED = ENDED_STATUSES
+TRIAL_RUNNING = frozenset({InterventionStatus.SCHEDULED, InterventionStatus.IN_PROGRESS, InterventionStatus.DONE})
+PLAN_ACTIVE = PlanStatus.ACTIVE
 
 SOURCE_GONE = "source_gone"
 DISMISSED = "dismissed"

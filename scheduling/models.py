@@ -252,7 +252,7 @@ class Appointment(ChoiceLabels, models.Model):
             models.CheckConstraint(condition=Q(status__in=AppointmentStatus.values), name="appointment_status_valid"),
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"),
             models.CheckConstraint(
-                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                condition=~Q(status=AppointmentStatus.CANCELLED) | ~Q(cancel_reason=""),
                 name="appointment_cancel_has_reason",
                 violation_error_message=_("Give the reason for cancelling."),
             ),

@@ -45,6 +45,34 @@ MODALITY_DISCIPLINE: dict[str, str] = {
 }
 
 
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _l("Draft")
+    ACTIVE = "active", _l("Active")
+    COMPLETED = "completed", _l("Completed")
+    DISCONTINUED = "discontinued", _l("Discontinued")
+
+
+CLOSED_STATUSES = frozenset({PlanStatus.COMPLETED, PlanStatus.DISCONTINUED})
+
+
+class GoalKind(models.TextChoices):
+    PAIN = "pain", _l("Pain (NRS 0-10)")
+    FUNCTION = "function", _l("Function (ODI 0-100)")
+    RETURN_TO_WORK = "return_to_work", _l("Return to work")
+    ACTIVITIES = "activities", _l("Return to named activities")
+    OPIOID_REDUCTION = "opioid_reduction", _l("Opioid reduction (MME/day)")
+    OTHER = "other", _l("Other")
+
+
+class GoalStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _l("Not started")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    ACHIEVED = "achieved", _l("Achieved")
+    PARTLY = "partly", _l("Partly achieved")
+    NOT_ACHIEVED = "not_achieved", _l("Not achieved")
+    DROPPED = "dropped", _l("Dropped")
+
+
 class InterventionStatus(models.TextChoices):
     PLANNED = "planned", _l("Planned")
     SCHEDULED = "scheduled", _l("Scheduled")

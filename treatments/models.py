@@ -35,14 +35,21 @@ from patients.models import ChoiceLabels, Patient
 from . import choices as c
 from . import cpt, mme, schemas, trials
 from .choices import (
+    CLOSED_STATUSES,
     ENDED_STATUSES,
     MODALITY_DISCIPLINE,
     STARTED_STATUSES,
+    GoalKind,
+    GoalStatus,
     InterventionStatus,
     Modality,
+    PlanStatus,
 )
 
-__all__ = ["ENDED_STATUSES", "InterventionStatus", "Modality"]  # re-exported: the app's vocabulary
+# Re-exported: the app's vocabulary.
+__all__ = [
+    "CLOSED_STATUSES", "ENDED_STATUSES", "GoalKind", "GoalStatus", "InterventionStatus", "Modality", "PlanStatus",
+]  # fmt: skip
 
 
 # Dates of a plan and its interventions must be plausible: not before the patient's birth, not
@@ -65,16 +72,6 @@ def check_record_day(day: date | None, patient: Patient | None, field: str, erro
         )
     elif (day - today).days > DAYS_AHEAD:
         errors.setdefault(field, []).append(_("The date is more than a year ahead: check the year."))
-
-
-class PlanStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    COMPLETED = "completed", _("Completed")
-    DISCONTINUED = "discontinued", _("Discontinued")
-
-
-CLOSED_STATUSES = frozenset({PlanStatus.COMPLETED, PlanStatus.DISCONTINUED})
 
 
 class TreatmentPlan(ChoiceLabels, models.Model):
@@ -191,24 +188,6 @@ class CareTeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.discipline})"
-
-
-class GoalKind(models.TextChoices):
-    PAIN = "pain", _("Pain (NRS 0-10)")
-    FUNCTION = "function", _("Function (ODI 0-100)")
-    RETURN_TO_WORK = "return_to_work", _("Return to work")
-    ACTIVITIES = "activities", _("Return to named activities")
-    OPIOID_REDUCTION = "opioid_reduction", _("Opioid reduction (MME/day)")
-    OTHER = "other", _("Other")
-
-
-class GoalStatus(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not started")
-    IN_PROGRESS = "in_progress", _("In progress")
-    ACHIEVED = "achieved", _("Achieved")
-    PARTLY = "partly", _("Partly achieved")
-    NOT_ACHIEVED = "not_achieved", _("Not achieved")
-    DROPPED = "dropped", _("Dropped")
 
 
 # The range a numeric target must lie in, per goal kind (None: no number for this kind).

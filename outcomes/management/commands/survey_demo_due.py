@@ -16,7 +16,7 @@ from django.utils import timezone
 from clinics.models import Clinic
 from outcomes import surveys
 from outcomes.models import InvitationStatus, SurveyEnrolment
-from patients.models import Patient
+from patients.models import Patient, PatientStatus
 
 PER_CLINIC = 2
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 patients = [e.patient for e in chosen][:PER_CLINIC]
                 if len(patients) < PER_CLINIC:
                     patients += list(
-                        Patient.objects.filter(clinic=clinic, status="active", consent_email=True)
+                        Patient.objects.filter(clinic=clinic, status=PatientStatus.ACTIVE, consent_email=True)
                         .exclude(email="")
                         .exclude(survey_enrolments__isnull=False)
                         .order_by("mrn")[: PER_CLINIC - len(patients)]
