@@ -629,7 +629,9 @@ class Seeder:
         """The "+" history row of the row ``pk`` just added with ``values``."""
         table = self.history_tables.get(model)
         if table is None:
-            table = self.history_tables[model] = self.t(model.history.model)  # type: ignore[attr-defined]
+            from clinics.history import history
+
+            table = self.history_tables[model] = self.t(history(model).model)
         row = {k: v for k, v in values.items() if k in table.defaults or k in table.names}
         row.update(id=pk, history_date=self.stamp, history_type="+", history_change_reason=None, history_user_id=None)
         table.add(**row)

@@ -5,15 +5,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import AccessLog, Clinic, Membership
 
 
-def _superusers_only(request: HttpRequest) -> bool:
-    # Clinic staff manage their clinic in the app; Django's admin is for the installation's operators.
-    return bool(request.user.is_active and request.user.is_superuser)
-
-
-admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
-admin.site.site_header = "FBSS clinic platform: operators"
-
-
 @admin.register(Clinic)
 class ClinicAdmin(SimpleHistoryAdmin):
     list_display = ["name", "time_zone", "phone"]

@@ -1,6 +1,7 @@
 import uuid
 import zoneinfo
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -116,6 +117,9 @@ class AccessLog(models.Model):
     # The page's URL name (``patients:chart``): which view of the record, never its query string.
     page = models.CharField(max_length=PAGE_LENGTH, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    # The line's patient, resolved by the reader when the log is shown (``selectors``); not stored.
+    patient: Any = None
 
     class Meta:
         ordering = ["-at", "-id"]

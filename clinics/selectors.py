@@ -157,7 +157,7 @@ def access_log_of(clinic: Clinic, filters: LogFilter | None = None) -> models.Qu
 def _with_patients(clinic: Clinic, rows: list[AccessLog]) -> list[AccessLog]:
     found = patients_by_public_id(clinic, (r.patient_public_id for r in rows))
     for row in rows:
-        row.patient = found.get(row.patient_public_id) if row.patient_public_id else None  # type: ignore[attr-defined]
+        row.patient = found.get(row.patient_public_id) if row.patient_public_id else None
     return rows
 
 

@@ -230,14 +230,16 @@ class ClinicalForm(forms.ModelForm):
     instead of raising, so a person always sees a message and never an error page.
     """
 
-    def _update_errors(self, errors: ValidationError) -> None:
-        if hasattr(errors, "error_dict"):
+    def add_error(self, field: Any, error: Any) -> None:
+        # The model's errors arrive here as one ValidationError keyed by field (Django's
+        # ModelForm._post_clean); Form.add_error refuses a key that is not a field of the form.
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             remapped: dict[str, list] = {}
-            for field, messages in errors.error_dict.items():
-                key = field if field in self.fields else NON_FIELD_ERRORS
+            for name, messages in error.error_dict.items():
+                key = name if name in self.fields else NON_FIELD_ERRORS
                 remapped.setdefault(key, []).extend(messages)
-            errors = ValidationError(remapped)
-        super()._update_errors(errors)  # type: ignore[misc]
+            error = ValidationError(remapped)
+        super().add_error(field, error)
 
 
 def _checkboxes(choices: Any, label: Any) -> forms.MultipleChoiceField:
