@@ -73,6 +73,10 @@ def _refuse_risk_factor_change(
         raise PermissionDenied("risk factors are changed by clinicians only")
 
 
+def _risk_factors(given: Mapping[str, object]) -> dict[str, object]:
+    return {name: given[name] for name in Patient.RISK_FACTOR_FIELDS}
+
+
 @transaction.atomic
 def patient_register(
     *,
@@ -107,48 +111,17 @@ def patient_register(
     An empty ``mrn`` gets the clinic's next number (``next_mrn``). Risk factors other than the
     defaults need a clinician (``EDIT_CLINICAL``).
     """
+    given = dict(locals())  # the parameters as passed: the signature is the one list of fields
     defaults = Patient()
     _refuse_risk_factor_change(
         clinic_id=clinic.pk,
         by=by,
-        changes={
-            "smoking_status": smoking_status,
-            "height_cm": height_cm,
-            "weight_kg": weight_kg,
-            "work_status": work_status,
-            "workers_comp_claim": workers_comp_claim,
-            "opioid_use_at_intake": opioid_use_at_intake,
-            "history_of_depression": history_of_depression,
-            "history_of_anxiety": history_of_anxiety,
-        },
+        changes=_risk_factors(given),
         stored={name: getattr(defaults, name) for name in Patient.RISK_FACTOR_FIELDS},
     )
-    patient = Patient(
-        clinic=clinic,
-        given_name=given_name,
-        family_name=family_name,
-        mrn=(mrn or "").strip() or next_mrn(clinic=clinic),
-        date_of_birth=date_of_birth,
-        sex=sex,
-        email=email,
-        mobile_phone=mobile_phone,
-        preferred_channel=preferred_channel,
-        consent_email=consent_email,
-        consent_sms=consent_sms,
-        preferred_language=preferred_language,
-        primary_physician=primary_physician,
-        status=status,
-        status_date=status_date or timezone.localdate(),
-        referral_source=referral_source,
-        smoking_status=smoking_status,
-        height_cm=height_cm,
-        weight_kg=weight_kg,
-        work_status=work_status,
-        workers_comp_claim=workers_comp_claim,
-        opioid_use_at_intake=opioid_use_at_intake,
-        history_of_depression=history_of_depression,
-        history_of_anxiety=history_of_anxiety,
-    )
+    patient = Patient(**{name: value for name, value in given.items() if name != "by"})
+    patient.mrn = (mrn or "").strip() or next_mrn(clinic=clinic)
+    patient.status_date = status_date or timezone.localdate()
     return save_record(patient, by=by)
 
 
@@ -205,42 +178,13 @@ def patient_update(
     A change of status has its consequences (``patient_change_status``). A change of a risk
     factor needs a clinician (``EDIT_CLINICAL``): anyone else gets PermissionDenied.
     """
-    risk_factors = {
-        "smoking_status": smoking_status,
-        "height_cm": height_cm,
-        "weight_kg": weight_kg,
-        "work_status": work_status,
-        "workers_comp_claim": workers_comp_claim,
-        "opioid_use_at_intake": opioid_use_at_intake,
-        "history_of_depression": history_of_depression,
-        "history_of_anxiety": history_of_anxiety,
-    }
+    given = dict(locals())  # the parameters as passed: the signature is the one list of fields
     # What is stored, not what ``patient`` holds: a ModelForm has already put its values on the
     # instance, so the instance's status is the new one and its risk factors the posted ones.
     stored = Patient.objects.filter(pk=patient.pk).values("status", *Patient.RISK_FACTOR_FIELDS).get()
-    _refuse_risk_factor_change(clinic_id=patient.clinic_id, by=by, changes=risk_factors, stored=stored)
+    _refuse_risk_factor_change(clinic_id=patient.clinic_id, by=by, changes=_risk_factors(given), stored=stored)
     old_status = stored["status"]
-    _apply(
-        patient,
-        {
-            "given_name": given_name,
-            "family_name": family_name,
-            "mrn": mrn,
-            "date_of_birth": date_of_birth,
-            "sex": sex,
-            "email": email,
-            "mobile_phone": mobile_phone,
-            "preferred_channel": preferred_channel,
-            "consent_email": consent_email,
-            "consent_sms": consent_sms,
-            "preferred_language": preferred_language,
-            "primary_physician": primary_physician,
-            "status": status,
-            "status_date": status_date,
-            "referral_source": referral_source,
-            **risk_factors,
-        },
-    )
+    _apply(patient, {name: value for name, value in given.items() if name not in ("patient", "by")})
     save_record(patient, by=by)
     if patient.status != old_status:
         notify_status_change(
