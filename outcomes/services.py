@@ -144,6 +144,19 @@ def response_answers(response: Response) -> dict[str, str]:
     return dict(Answer.objects.filter(response=response).values_list("item_key", "value"))
 
 
+def score_row(response: Response, part: ScoreResult) -> ResponseScore:
+    """The stored row of one scored part (the main score or a subscale) of ``response``, unsaved."""
+    return ResponseScore(
+        response=response,
+        key=part.key,
+        scorable=part.scorable,
+        total=part.total,
+        band=part.band or "",
+        responder=part.responder,
+        reason=part.reason[:300],
+    )
+
+
 @transaction.atomic
 def response_submit(*, response: Response, at: datetime) -> ScoreResult:
     """Close a response and store its scores; a response is submitted once (a second call is refused).
@@ -160,15 +173,7 @@ def response_submit(*, response: Response, at: datetime) -> ScoreResult:
     locked.save(update_fields=["submitted_at"])
     rows = [result, *result.subscores.values()] if result.key else []
     for row in rows:
-        stored = ResponseScore(
-            response=locked,
-            key=row.key,
-            scorable=row.scorable,
-            total=row.total,
-            band=row.band or "",
-            responder=row.responder,
-            reason=row.reason[:300],
-        )
+        stored = score_row(locked, row)
         stored.full_clean()
         stored.save()
     response.submitted_at = at

@@ -38,7 +38,7 @@ from .models import (
     SurveyInvitation,
 )
 from .scoring import InvalidAnswer, ScoreResult, change, is_answered, item_score, score
-from .services import response_answers, response_answers_save, response_start
+from .services import response_answers, response_answers_save, response_start, score_row
 from .surveys import (
     LINK_PURPOSE,
     PURPOSE_ALERT,
@@ -259,6 +259,21 @@ def alert_acknowledge(*, alert: SafetyAlert, by: Any, now: datetime | None = Non
 # --- Submission ------------------------------------------------------------------------------------
 
 
+def _set_changes(row: ResponseScore, definition: InstrumentDefinition, totals: list[Decimal]) -> None:
+    """Put on ``row`` its change from the baseline (``totals[0]``, the patient's first score of that
+    instrument and key) and from the previous score (``totals[-1]``), and whether the change from
+    baseline is a meaningful improvement or worsening by the instrument's threshold (None where the
+    instrument has no threshold for that score)."""
+    assert row.total is not None  # noqa: S101 - only scorable rows have changes
+    baseline, previous = totals[0], totals[-1]
+    from_baseline = change(definition, baseline, row.total, score_key=row.key)
+    row.change_from_baseline = from_baseline.points
+    row.change_from_previous = row.total - previous
+    has_rule = any(s.key == row.key and s.meaningful_change is not None for s in definition.scores)
+    row.improved = from_baseline.improved if has_rule else None
+    row.worsened = from_baseline.worsened if has_rule else None
+
+
 def response_changes_store(*, response: Response) -> None:
     """Store, on each scorable score of ``response``, its change from the patient's baseline (their
     first submitted scorable score of that instrument and key) and from the previous one, and whether
@@ -280,13 +295,7 @@ def response_changes_store(*, response: Response) -> None:
         totals = [t for t in earlier if t is not None]
         if not totals or row.total is None:
             continue
-        baseline, previous = totals[0], totals[-1]
-        from_baseline = change(definition, baseline, row.total, score_key=row.key)
-        row.change_from_baseline = from_baseline.points
-        row.change_from_previous = row.total - previous
-        has_rule = any(s.key == row.key and s.meaningful_change is not None for s in definition.scores)
-        row.improved = from_baseline.improved if has_rule else None
-        row.worsened = from_baseline.worsened if has_rule else None
+        _set_changes(row, definition, totals)
         row.full_clean()
         row.save(update_fields=["change_from_baseline", "change_from_previous", "improved", "worsened"])
 
@@ -336,24 +345,10 @@ def _responses_submit(*, patient_id: int, pages: list[Page], at: datetime) -> li
         result = score(definition, page.answers)
         results.append(result)
         for part in [result, *result.subscores.values()] if result.key else []:
-            row = ResponseScore(
-                response=page.response,
-                key=part.key,
-                scorable=part.scorable,
-                total=part.total,
-                band=part.band or "",
-                responder=part.responder,
-                reason=part.reason[:300],
-            )
+            row = score_row(page.response, part)
             totals = earlier.get((page.version.instrument.key, part.key))
             if totals and row.scorable and row.total is not None:
-                baseline, previous = totals[0], totals[-1]
-                from_baseline = change(definition, baseline, row.total, score_key=row.key)
-                row.change_from_baseline = from_baseline.points
-                row.change_from_previous = row.total - previous
-                has_rule = any(s.key == row.key and s.meaningful_change is not None for s in definition.scores)
-                row.improved = from_baseline.improved if has_rule else None
-                row.worsened = from_baseline.worsened if has_rule else None
+                _set_changes(row, definition, totals)
             # The fields' own checks; the row's constraints are the database's (no query per row).
             row.full_clean(exclude=["response"], validate_unique=False, validate_constraints=False)
             rows.append(row)
