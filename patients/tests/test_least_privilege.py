@@ -277,9 +277,10 @@ def diagnosis(patient_a: Any) -> Diagnosis:
 M54 = {"code": "M54.16", "is_primary": "on", "diagnosed_on": "2024-05-01", "notes": ""}
 
 
+@pytest.mark.parametrize(("page", "of"), [("diagnosis_create", "patient_a"), ("diagnosis_edit", "diagnosis")])
 @pytest.mark.parametrize("role", NOT_PHYSICIANS)
-def test_only_a_physician_opens_the_add_diagnosis_form(request, login, role, patient_a):
-    url = reverse("patients:diagnosis_create", args=[patient_a.public_id])
+def test_only_a_physician_opens_a_diagnosis_form_to_add_or_edit(request, login, role, page, of):
+    url = reverse(f"patients:{page}", args=[request.getfixturevalue(of).public_id])
     assert login(request.getfixturevalue(role)).get(url).status_code == 403
 
 
@@ -288,12 +289,6 @@ def test_a_diagnosis_posted_by_anyone_but_a_physician_is_refused(request, login,
     url = reverse("patients:diagnosis_create", args=[patient_a.public_id])
     assert login(request.getfixturevalue(role)).post(url, M54).status_code == 403
     assert not Diagnosis.objects.exists()
-
-
-@pytest.mark.parametrize("role", NOT_PHYSICIANS)
-def test_only_a_physician_opens_a_diagnosis_to_edit(request, login, role, diagnosis):
-    url = reverse("patients:diagnosis_edit", args=[diagnosis.public_id])
-    assert login(request.getfixturevalue(role)).get(url).status_code == 403
 
 
 @pytest.mark.parametrize("role", NOT_PHYSICIANS)

@@ -46,6 +46,15 @@ def schedule_section(html: str) -> str:
     return html.split('data-testid="section-treatment_schedule"')[1].split("</section>")[0]
 
 
+def assert_every_part_answers(client: Any, plan: TreatmentPlan, physician: Any, status_code: int) -> None:
+    """Every page of the plan's parts (goals, interventions, team...) answers ``status_code`` to GET
+    (where it has one) and to POST."""
+    for name, address in parts_of(plan, physician).items():
+        if name not in POST_ONLY:
+            assert client.get(address).status_code == status_code, name
+        assert client.post(address, {}).status_code == status_code, name
+
+
 @pytest.fixture
 def draft(plan_a: TreatmentPlan) -> TreatmentPlan:
     """plan_a (a draft: a pain goal, physical therapy, psychology) with a prescription and notes."""
@@ -96,11 +105,7 @@ def test_a_drafts_writing_pages_are_404_for_a_non_clinical_role(request, login, 
 
 @pytest.mark.parametrize("role", NON_CLINICAL)
 def test_the_pages_of_a_drafts_parts_are_404_for_a_non_clinical_role(request, login, role, draft, physician_a):
-    client = login(request.getfixturevalue(role))
-    for name, address in parts_of(draft, physician_a).items():
-        if name not in POST_ONLY:
-            assert client.get(address).status_code == 404, name
-        assert client.post(address, {}).status_code == 404, name
+    assert_every_part_answers(login(request.getfixturevalue(role)), draft, physician_a, 404)
 
 
 @pytest.mark.parametrize("page", PLAN_PAGES)
@@ -120,11 +125,7 @@ def test_an_active_plans_pages_stay_403_for_a_non_clinical_role(request, login, 
 
 @pytest.mark.parametrize("role", NON_CLINICAL)
 def test_the_pages_of_an_active_plans_parts_stay_403_for_a_non_clinical_role(request, login, role, active, physician_a):
-    client = login(request.getfixturevalue(role))
-    for name, address in parts_of(active, physician_a).items():
-        if name not in POST_ONLY:
-            assert client.get(address).status_code == 403, name
-        assert client.post(address, {}).status_code == 403, name
+    assert_every_part_answers(login(request.getfixturevalue(role)), active, physician_a, 403)
 
 
 # --- The chart ------------------------------------------------------------------------------------------
