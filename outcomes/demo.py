@@ -18,9 +18,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
 from django.utils import timezone
 
 from clinics.demo import DemoContext
@@ -60,22 +62,9 @@ class Member:
     misses_last: bool = False
 
 
+# The cohort, from demo_cohort.yaml.
 COHORT = [
-    Member("north", "N-3001", "Helen", "Carter", date(1966, 4, 2), "female", "physician.north", "rfa", True, 760,
-           misses_last=True),  # fmt: skip
-    Member("north", "N-3002", "Omar", "Haddad", date(1971, 7, 19), "male", "physician.north", "rfa", False, 700),
-    Member("north", "N-3003", "Grace", "Liu", date(1969, 10, 8), "female", "physician.both", "scs", True, 745),
-    Member("north", "N-3004", "Peter", "Novak", date(1958, 1, 30), "male", "physician.north", "scs", False, 520),
-    Member("north", "N-3005", "Sara", "Lindgren", date(1980, 5, 14), "female", "physician.north", "pt", True, 400),
-    Member("north", "N-3006", "Dmitri", "Volkov", date(1975, 12, 1), "male", "physician.both", "pt", False, 300,
-           alert=True),  # fmt: skip
-    Member("north", "N-3007", "Anna", "Becker", date(1962, 3, 22), "female", "physician.north", "other", False, 455,
-           worsens=True),  # fmt: skip
-    Member("north", "N-3008", "Luis", "Moreno", date(1984, 9, 9), "male", "physician.north", "rfa", True, 200),
-    Member("south", "S-3001", "Mei", "Chen", date(1970, 6, 17), "female", "physician.south", "scs", True, 735),
-    Member("south", "S-3002", "Tom", "Fischer", date(1964, 2, 5), "male", "physician.south", "rfa", False, 610),
-    Member("south", "S-3003", "Zoe", "Adams", date(1987, 11, 28), "female", "physician.south", "pt", True, 380),
-    Member("south", "S-3004", "Ian", "Walsh", date(1973, 8, 3), "male", "physician.both", "rfa", True, 250),
+    Member(**row) for row in yaml.safe_load((Path(__file__).parent / "demo_cohort.yaml").read_text(encoding="utf-8"))
 ]
 
 # How much of the baseline a responder has lost at full effect, per group.

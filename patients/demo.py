@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clinics.demo import DemoContext
@@ -22,144 +24,13 @@ from .models import (
     SpinalFinding,
 )
 
-# clinic key, MRN, given, family, dob, sex, physician username, risk factors
-PATIENTS = [
-    (
-        "north",
-        "N-1001",
-        "Margaret",
-        "Hughes",
-        date(1961, 3, 14),
-        "female",
-        "physician.north",
-        {
-            "smoking_status": "former",
-            "height_cm": 165,
-            "weight_kg": 82,
-            "work_status": "retired",
-            "opioid_use_at_intake": True,
-        },
-    ),
-    (
-        "north",
-        "N-1002",
-        "José",
-        "Álvarez",
-        date(1974, 9, 2),
-        "male",
-        "physician.north",
-        {
-            "smoking_status": "current",
-            "height_cm": 178,
-            "weight_kg": 101,
-            "work_status": "off_work",
-            "workers_comp_claim": True,
-            "opioid_use_at_intake": True,
-        },
-    ),
-    (
-        "north",
-        "N-1003",
-        "Priya",
-        "Raman",
-        date(1983, 1, 27),
-        "female",
-        "physician.both",
-        {
-            "smoking_status": "never",
-            "height_cm": 160,
-            "weight_kg": 58,
-            "work_status": "part_time",
-            "history_of_anxiety": True,
-        },
-    ),
-    (
-        "north",
-        "N-1004",
-        "Walter",
-        "Brennan",
-        date(1956, 11, 5),
-        "male",
-        "physician.north",
-        {
-            "smoking_status": "former",
-            "height_cm": 182,
-            "weight_kg": 95,
-            "work_status": "retired",
-            "history_of_depression": True,
-        },
-    ),
-    (
-        "north",
-        "N-1005",
-        "Chloé",
-        "Dubois",
-        date(1990, 6, 18),
-        "female",
-        "physician.both",
-        {"smoking_status": "never", "height_cm": 170, "weight_kg": 66, "work_status": "full_time"},
-    ),
-    (
-        "south",
-        "S-2001",
-        "Daniel",
-        "Nguyen",
-        date(1968, 4, 9),
-        "male",
-        "physician.south",
-        {
-            "smoking_status": "current",
-            "height_cm": 175,
-            "weight_kg": 88,
-            "work_status": "disability",
-            "opioid_use_at_intake": True,
-            "history_of_depression": True,
-        },
-    ),
-    (
-        "south",
-        "S-2002",
-        "Rosa",
-        "Martínez",
-        date(1979, 8, 23),
-        "female",
-        "physician.south",
-        {
-            "smoking_status": "never",
-            "height_cm": 158,
-            "weight_kg": 77,
-            "work_status": "off_work",
-            "workers_comp_claim": True,
-        },
-    ),
-    (
-        "south",
-        "S-2003",
-        "Kevin",
-        "O'Neill",
-        date(1988, 2, 11),
-        "male",
-        "physician.both",
-        {"smoking_status": "former", "height_cm": 185, "weight_kg": 90, "work_status": "full_time"},
-    ),
-    (
-        "south",
-        "S-2004",
-        "Aiko",
-        "Tanaka",
-        date(1963, 12, 30),
-        "female",
-        "physician.south",
-        {
-            "smoking_status": "never",
-            "height_cm": 155,
-            "weight_kg": 52,
-            "work_status": "retired",
-            "history_of_anxiety": True,
-        },
-    ),
-]
-
+# The demo's patients, from demo_patients.yaml: (clinic key, MRN, given, family, date of birth,
+# sex, physician's username, risk factors).
+PATIENTS: list[tuple[str, str, str, str, date, str, str, dict[str, Any]]] = [
+    (p["clinic"], p["mrn"], p["given_name"], p["family_name"], p["date_of_birth"], p["sex"], p["physician"],
+     p["risk_factors"])
+    for p in yaml.safe_load((Path(__file__).parent / "demo_patients.yaml").read_text(encoding="utf-8"))
+]  # fmt: skip
 
 def tiny_pdf(text: str) -> bytes:
     """A one-page PDF showing one line of ``text`` (ASCII), built here so the demo and tests need no files."""
