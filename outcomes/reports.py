@@ -196,34 +196,37 @@ def mean_changes(clinic: Clinic, filters: Filters, today: date, insts: list[Inst
     return sorted(result, key=lambda w: (order[w.instrument.key], w.offset_days, w.label))
 
 
-def _done(patient_ref: Any, **extra: Any) -> Exists:
+def _done(patient_ref: Any, clinic: Clinic, **extra: Any) -> Exists:
     from treatments.models import Intervention, InterventionStatus
 
     return Exists(
-        Intervention.objects.filter(plan__patient=patient_ref, status=InterventionStatus.DONE, **extra)
+        Intervention.objects.filter(
+            plan__patient=patient_ref, plan__patient__clinic=clinic, status=InterventionStatus.DONE, **extra
+        )
     )
 
 
-def intervention_group() -> Case:
+def intervention_group(clinic: Clinic) -> Case:
     """The patient's intervention group (see the module's docstring), as a SQL expression on a
-    queryset whose rows have ``response__patient``."""
+    queryset whose rows have ``response__patient``, a patient of ``clinic``. (The clinic is
+    redundant for the result; PostgreSQL hashes each EXISTS once over the matching interventions,
+    and with it over the clinic's only, not every clinic's.)"""
     from treatments.models import Intervention, InterventionStatus, Modality
 
     patient = OuterRef("response__patient")
     started = [InterventionStatus.IN_PROGRESS, InterventionStatus.DONE, InterventionStatus.STOPPED]
+    mine = Intervention.objects.filter(plan__patient=patient, plan__patient__clinic=clinic)
     return Case(
-        When(_done(patient, procedure__procedure_type="scs_implant"), then=Value("scs")),
-        When(_done(patient, procedure__procedure_type="pump_implant"), then=Value("pump")),
-        When(_done(patient, procedure__procedure_type="rfa"), then=Value("rfa")),
+        When(_done(patient, clinic, procedure__procedure_type="scs_implant"), then=Value("scs")),
+        When(_done(patient, clinic, procedure__procedure_type="pump_implant"), then=Value("pump")),
+        When(_done(patient, clinic, procedure__procedure_type="rfa"), then=Value("rfa")),
         When(
-            _done(patient, modality__in=[Modality.PROCEDURE, Modality.NEUROMODULATION_TRIAL]),
+            _done(patient, clinic, modality__in=[Modality.PROCEDURE, Modality.NEUROMODULATION_TRIAL]),
             then=Value("procedure"),
         ),
         When(
-            Exists(Intervention.objects.filter(plan__patient=patient, modality=Modality.PHYSICAL_THERAPY, status__in=started))
-            & ~Exists(
-                Intervention.objects.filter(plan__patient=patient, modality=Modality.SURGICAL_REVISION, status__in=started)
-            ),
+            Exists(mine.filter(modality=Modality.PHYSICAL_THERAPY, status__in=started))
+            & ~Exists(mine.filter(modality=Modality.SURGICAL_REVISION, status__in=started)),
             then=Value("pt_only"),
         ),
         default=Value("other"),
@@ -266,7 +269,7 @@ def responders(clinic: Clinic, filters: Filters, insts: list[Instrument]) -> lis
     )
     rows = (
         follow_ups.filter(~Exists(later))
-        .annotate(group=intervention_group())
+        .annotate(group=intervention_group(clinic))
         .values("group", instrument=F("response__instrument_version__instrument__key"))
         .annotate(n=Count("pk"), responders=Count("pk", filter=Q(improved=True)))
     )
