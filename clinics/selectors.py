@@ -274,6 +274,11 @@ def _in_reach(change: FieldChange, withheld_labels: frozenset[str], shown: bool)
     return FieldChange(change.label, WITHHELD, WITHHELD)
 
 
+# An audit page is filled up to its size by reading on past versions that changed nothing shown
+# (``clinics.history.versions_of`` leaves those out), at most this many reads of the trail.
+AUDIT_FILL_ROUNDS = 3
+
+
 def audit_page(
     clinic: Clinic, filters: LogFilter, *, reader: Membership, model_label: str | None = None,
     before: Cursor | None = None, after: Cursor | None = None, size: int = PAGE_SIZE,
@@ -282,8 +287,34 @@ def audit_page(
 
     Queries: one per audited model for the page's rows, then per model on the page one for the
     versions to diff against plus ``clinics.history``'s lookups of related rows, one for the
-    authors and one for the patients: fixed, whatever the number of rows.
+    authors and one for the patients: fixed, whatever the number of rows. Where versions on the
+    page changed nothing shown, the page reads on (``AUDIT_FILL_ROUNDS`` at most) to fill it;
+    paging back to newer lines reads once.
     """
+    if after is not None:
+        chunk, older, newer = _audit_chunk(clinic, filters, reader, model_label, before=None, after=after, size=size)
+        return LogPage([entry for _cursor, entry in chunk], older, newer)
+    kept: list[tuple[Cursor, AuditEntry]] = []
+    first_newer: str | None = None
+    cursor = before
+    for _round in range(AUDIT_FILL_ROUNDS):
+        chunk, older, newer = _audit_chunk(
+            clinic, filters, reader, model_label, before=cursor, after=None, size=size - len(kept)
+        )
+        first_newer = newer if first_newer is None else first_newer
+        kept += chunk
+        cursor = Cursor.decode(older)
+        if len(kept) >= size or cursor is None:
+            break
+    return LogPage([entry for _cursor, entry in kept], older, first_newer or "")
+
+
+def _audit_chunk(
+    clinic: Clinic, filters: LogFilter, reader: Membership, model_label: str | None, *,
+    before: Cursor | None, after: Cursor | None, size: int,
+) -> tuple[list[tuple[Cursor, AuditEntry]], str, str]:  # fmt: skip
+    """Up to ``size`` versions of the trail past the cursor, each with its cursor, less those that
+    changed nothing shown; and the cursors of the pages of older and newer lines."""
     models_ = {m._meta.label: m for m in audited_models() if not model_label or m._meta.label == model_label}
     patients = patients_matching(clinic, filters.patient) if filters.patient else None
     sources = [
@@ -330,8 +361,8 @@ def audit_page(
         entry = entries.get((cursor.label, cursor.pk))
         if entry is not None:
             patient = resolved.get(entry.patient_public_id) if entry.patient_public_id else None
-            page.append(dataclasses.replace(entry, patient=patient))
-    return LogPage(page, older, newer)
+            page.append((cursor, dataclasses.replace(entry, patient=patient)))
+    return page, older, newer
 
 
 def _labels(model: type[models.Model], names: frozenset[str]) -> frozenset[str]:
