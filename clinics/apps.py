@@ -10,14 +10,14 @@ class ClinicsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import sessions
+        from . import selectors, sessions
         from .models import Membership
         from .pages import register_page_names
         from .panels import Panel, register_home_panel
         from .roles import Role
 
         def admin_panel(request: Any, membership: Membership) -> dict[str, Any]:
-            return {"staff_count": Membership.objects.filter(clinic=membership.clinic, is_active=True).count()}
+            return {"staff_count": selectors.staff_of(membership.clinic).filter(is_active=True).count()}
 
         register_home_panel(
             Panel(

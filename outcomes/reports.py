@@ -196,32 +196,23 @@ def mean_changes(clinic: Clinic, filters: Filters, today: date, insts: list[Inst
     return sorted(result, key=lambda w: (order[w.instrument.key], w.offset_days, w.label))
 
 
-def _done(patient_ref: Any, clinic: Clinic, **extra: Any) -> Exists:
-    from treatments.models import Intervention, InterventionStatus
-
-    return Exists(
-        Intervention.objects.filter(
-            plan__patient=patient_ref, plan__patient__clinic=clinic, status=InterventionStatus.DONE, **extra
-        )
-    )
-
-
 def intervention_group(clinic: Clinic) -> Case:
     """The patient's intervention group (see the module's docstring), as a SQL expression on a
     queryset whose rows have ``response__patient``, a patient of ``clinic``. (The clinic is
     redundant for the result; PostgreSQL hashes each EXISTS once over the matching interventions,
     and with it over the clinic's only, not every clinic's.)"""
-    from treatments.models import Intervention, InterventionStatus, Modality
+    from treatments.models import STARTED_STATUSES, Intervention, InterventionStatus, Modality
 
     patient = OuterRef("response__patient")
-    started = [InterventionStatus.IN_PROGRESS, InterventionStatus.DONE, InterventionStatus.STOPPED]
+    started = list(STARTED_STATUSES)
     mine = Intervention.objects.filter(plan__patient=patient, plan__patient__clinic=clinic)
+    done = mine.filter(status=InterventionStatus.DONE)
     return Case(
-        When(_done(patient, clinic, procedure__procedure_type="scs_implant"), then=Value("scs")),
-        When(_done(patient, clinic, procedure__procedure_type="pump_implant"), then=Value("pump")),
-        When(_done(patient, clinic, procedure__procedure_type="rfa"), then=Value("rfa")),
+        When(Exists(done.filter(procedure__procedure_type="scs_implant")), then=Value("scs")),
+        When(Exists(done.filter(procedure__procedure_type="pump_implant")), then=Value("pump")),
+        When(Exists(done.filter(procedure__procedure_type="rfa")), then=Value("rfa")),
         When(
-            _done(patient, clinic, modality__in=[Modality.PROCEDURE, Modality.NEUROMODULATION_TRIAL]),
+            Exists(done.filter(modality__in=[Modality.PROCEDURE, Modality.NEUROMODULATION_TRIAL])),
             then=Value("procedure"),
         ),
         When(

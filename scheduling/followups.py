@@ -59,16 +59,8 @@ INJECTIONS = frozenset(
 )
 IMPLANTS = frozenset({"scs_implant", "pump_implant"})
 
-# The modalities and states of treatments' interventions and plans read here (scheduling may
-# import treatments, never the reverse).
-PROCEDURE = Modality.PROCEDURE
-TRIAL = Modality.NEUROMODULATION_TRIAL
-PHYSICAL_THERAPY = Modality.PHYSICAL_THERAPY
-PSYCHOLOGICAL = Modality.PSYCHOLOGICAL
-DONE = InterventionStatus.DONE
-ENDED = ENDED_STATUSES
+# A trial is running (or has run) once scheduled: its review is due at its end.
 TRIAL_RUNNING = frozenset({InterventionStatus.SCHEDULED, InterventionStatus.IN_PROGRESS, InterventionStatus.DONE})
-PLAN_ACTIVE = PlanStatus.ACTIVE
 
 SOURCE_GONE = "source_gone"
 DISMISSED = "dismissed"
@@ -81,7 +73,7 @@ def _procedure_kind(intervention: Any) -> str | None:
     typed models (``intervention.procedure``: ProcedureDetail, ``intervention.trial``:
     NeuromodulationTrial, both one-to-one). An intervention without its typed row yet is no event.
     """
-    if intervention.modality == PROCEDURE:
+    if intervention.modality == Modality.PROCEDURE:
         detail = _typed(intervention, "procedure")
         kind = detail.procedure_type if detail is not None else None
         if kind in IMPLANTS:
@@ -91,7 +83,7 @@ def _procedure_kind(intervention: Any) -> str | None:
         if kind in INJECTIONS:
             return FollowUpEvent.INJECTION
         return None
-    if intervention.modality == TRIAL:
+    if intervention.modality == Modality.NEUROMODULATION_TRIAL:
         trial = _typed(intervention, "trial")
         return FollowUpEvent.SCS_TRIAL if trial is not None and trial.device == "scs" else None
     return None
@@ -153,7 +145,7 @@ def _wanted(patient: Patient, today: date) -> list[Wanted]:
     from treatments.models import Intervention, TreatmentPlan  # scheduling may import treatments, not the reverse
 
     wanted: list[Wanted] = []
-    plans = TreatmentPlan.objects.filter(patient=patient, status=PLAN_ACTIVE).prefetch_related(
+    plans = TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE).prefetch_related(
         Prefetch("interventions", queryset=Intervention.objects.current().select_related("procedure", "trial"))
     )
     for plan in plans:
@@ -164,14 +156,14 @@ def _wanted(patient: Patient, today: date) -> list[Wanted]:
             anchor: date | None = None
             event: str | None = None
             kind = _procedure_kind(i)
-            if i.modality == PROCEDURE and i.status == DONE and kind:
+            if i.modality == Modality.PROCEDURE and i.status == InterventionStatus.DONE and kind:
                 event, anchor = kind, i.end_date or i.start_date or today
-            elif i.modality == TRIAL and i.status in TRIAL_RUNNING and kind and i.start_date:
+            elif i.modality == Modality.NEUROMODULATION_TRIAL and i.status in TRIAL_RUNNING and kind and i.start_date:
                 event = kind
                 anchor = i.end_date or i.start_date + timedelta(days=TRIAL_DEFAULT_DAYS)
-            elif i.modality == PHYSICAL_THERAPY and i.status not in ENDED:
+            elif i.modality == Modality.PHYSICAL_THERAPY and i.status not in ENDED_STATUSES:
                 event, anchor = FollowUpEvent.PHYSICAL_THERAPY, i.start_date or today
-            elif i.modality == PSYCHOLOGICAL and i.status not in ENDED:
+            elif i.modality == Modality.PSYCHOLOGICAL and i.status not in ENDED_STATUSES:
                 event, anchor = FollowUpEvent.PSYCHOLOGY, i.start_date or today
             if event and anchor:
                 provider = (
