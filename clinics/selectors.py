@@ -291,35 +291,35 @@ def audit_page(
     page changed nothing shown, the page reads on (``AUDIT_FILL_ROUNDS`` at most) to fill it;
     paging back to newer lines reads once.
     """
-    if after is not None:
-        chunk, older, newer = _audit_chunk(clinic, filters, reader, model_label, before=None, after=after, size=size)
-        return LogPage([entry for _cursor, entry in chunk], older, newer)
-    kept: list[tuple[Cursor, AuditEntry]] = []
-    first_newer: str | None = None
-    cursor = before
-    for _round in range(AUDIT_FILL_ROUNDS):
-        chunk, older, newer = _audit_chunk(
-            clinic, filters, reader, model_label, before=cursor, after=None, size=size - len(kept)
-        )
-        first_newer = newer if first_newer is None else first_newer
-        kept += chunk
-        cursor = Cursor.decode(older)
-        if len(kept) >= size or cursor is None:
-            break
-    return LogPage([entry for _cursor, entry in kept], older, first_newer or "")
-
-
-def _audit_chunk(
-    clinic: Clinic, filters: LogFilter, reader: Membership, model_label: str | None, *,
-    before: Cursor | None, after: Cursor | None, size: int,
-) -> tuple[list[tuple[Cursor, AuditEntry]], str, str]:  # fmt: skip
-    """Up to ``size`` versions of the trail past the cursor, each with its cursor, less those that
-    changed nothing shown; and the cursors of the pages of older and newer lines."""
     models_ = {m._meta.label: m for m in audited_models() if not model_label or m._meta.label == model_label}
     patients = patients_matching(clinic, filters.patient) if filters.patient else None
     sources = [
         (label, qs) for label, m in models_.items() if (qs := _history_of(m, clinic, filters, patients)) is not None
     ]
+    if after is not None:
+        entries, older, newer = _audit_chunk(clinic, reader, models_, sources, before=None, after=after, size=size)
+        return LogPage(entries, older, newer)
+    kept: list[AuditEntry] = []
+    first_newer: str | None = None
+    cursor = before
+    for _round in range(AUDIT_FILL_ROUNDS):
+        entries, older, newer = _audit_chunk(
+            clinic, reader, models_, sources, before=cursor, after=None, size=size - len(kept)
+        )
+        first_newer = newer if first_newer is None else first_newer
+        kept += entries
+        cursor = Cursor.decode(older)
+        if len(kept) >= size or cursor is None:
+            break
+    return LogPage(kept, older, first_newer or "")
+
+
+def _audit_chunk(
+    clinic: Clinic, reader: Membership, models_: dict[str, Any], sources: list[tuple[str, models.QuerySet[Any]]], *,
+    before: Cursor | None, after: Cursor | None, size: int,
+) -> tuple[list[AuditEntry], str, str]:  # fmt: skip
+    """Up to ``size`` versions of the trail past the cursor, less those that changed nothing
+    shown; and the cursors of the pages of older and newer lines."""
     found, older, newer = _keyset(
         sources, date_field="history_date", id_field="history_id", before=before, after=after, size=size
     )
@@ -361,7 +361,7 @@ def _audit_chunk(
         entry = entries.get((cursor.label, cursor.pk))
         if entry is not None:
             patient = resolved.get(entry.patient_public_id) if entry.patient_public_id else None
-            page.append((cursor, dataclasses.replace(entry, patient=patient)))
+            page.append(dataclasses.replace(entry, patient=patient))
     return page, older, newer
 
 
